@@ -1,0 +1,1 @@
+"""Bundled codebooks of cooperation themes (YAML)."""

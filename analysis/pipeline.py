@@ -1,0 +1,298 @@
+"""The whole chain, driven by a :class:`~analysis.config.RunConfig`.
+
+corpus -> embeddings (cached) -> themes -> prevalence -> figures and tables
+
+Each ``*_stage`` function takes the config and the previous stage's tables
+and returns the next tables; :func:`run` chains them and writes a results
+folder (Parquet tables, the fitted model, ``run.json``) from which
+:func:`analysis.report.build_report` draws every figure and table.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .config import RunConfig, config_to_dict
+
+__all__ = [
+    "RunResult",
+    "breakdowns",
+    "corpus_stage",
+    "embed_stage",
+    "prevalence_stage",
+    "read_results",
+    "run",
+    "themes_stage",
+    "write_results",
+]
+
+log = logging.getLogger(__name__)
+
+RESULT_TABLES = ("documents", "passages", "assignments", "themes", "theme_map", "prevalence", "effects")
+
+
+@dataclass
+class RunResult:
+    """Tables and facts of one run."""
+
+    tables: dict[str, pd.DataFrame]
+    info: dict = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def corpus_stage(config: RunConfig, *, show_progress: bool | None = None):
+    """Load, repair and split the configured corpus.
+
+    Returns
+    -------
+    documents, passages : DataFrame
+    """
+    from .corpus import load_corpus
+
+    c = config.corpus
+    return load_corpus(
+        c.path,
+        text_column=c.text_column,
+        id_column=c.id_column,
+        title_column=c.title_column,
+        language_column=c.language_column,
+        date_column=c.date_column,
+        partner_column=c.partner_column,
+        extra_columns=c.extra_columns,
+        languages=c.languages,
+        home_country=c.home_country,
+        gazetteer=c.gazetteer,
+        show_progress=show_progress,
+    )
+
+
+def kept_passages(passages: pd.DataFrame) -> pd.DataFrame:
+    """Kept passages, sorted by ``passage_id``: the rows that are embedded and modelled."""
+    kept = passages[passages["kept"].astype(bool)]
+    return kept.sort_values("passage_id", ignore_index=True)
+
+
+def embed_stage(kept: pd.DataFrame, config: RunConfig, *, show_progress: bool | None = None):
+    """Embed kept passages through the on-disk cache.
+
+    Returns
+    -------
+    embedder : Embedder
+    vectors : ndarray of shape (n_kept, dim)
+    stats : dict
+        Cache hits, misses and model calls of this stage.
+    """
+    from .embeddings import EmbeddingCache, get_embedder
+
+    e = config.embeddings
+    embedder = get_embedder(e.backend, batch_size=e.batch_size, show_progress=show_progress)
+    texts = kept["text"].tolist()
+    if e.backend == "tfidf-svd":
+        embedder.fit(texts)
+    cache = EmbeddingCache(e.cache_dir, show_progress=show_progress)
+    vectors = cache.embed(embedder, texts, kept["passage_id"].tolist())
+    stats = cache.cache_stats
+    return embedder, vectors, _stats_dict(stats)
+
+
+def _stats_dict(stats) -> dict:
+    fields = ("hits", "misses", "model_calls", "texts_embedded")
+    return {k: int(getattr(stats, k)) for k in fields if hasattr(stats, k)}
+
+
+def theme_options(config: RunConfig):
+    """:class:`~analysis.themes.ThemeOptions` from the config."""
+    from .themes import ThemeOptions
+
+    t = config.themes
+    return ThemeOptions(
+        min_cluster_size=t.min_cluster_size,
+        min_samples=t.min_samples,
+        n_neighbors=t.n_neighbors,
+        n_components=t.n_components,
+        align=t.align,
+        codebook_mode=t.codebook_mode,
+        codebook_threshold=t.codebook_threshold,
+        outlier_strategy=t.outlier_strategy,
+        outlier_threshold=t.outlier_threshold,
+        top_n_terms=t.top_n_terms,
+        n_representative=t.n_representative,
+        extra_stop_words=t.extra_stop_words,
+        random_state=config.seed,
+    )
+
+
+def themes_stage(kept: pd.DataFrame, vectors: np.ndarray, embedder, config: RunConfig):
+    """Fit themes on kept passages.
+
+    Returns
+    -------
+    assignments, themes, theme_map : DataFrame
+    model : ThemeModel
+    """
+    from .themes import fit_themes, load_codebook, theme_map
+
+    codebook = None
+    if config.themes.codebook_mode != "off":
+        codebook = load_codebook(config.themes.codebook, languages=config.corpus.languages)
+    assignments, themes, model = fit_themes(
+        kept, vectors, embedder=embedder, codebook=codebook, options=theme_options(config)
+    )
+    return assignments, themes, theme_map(model, random_state=config.seed), model
+
+
+def breakdowns(group_column: str) -> dict[str, tuple[str, ...]]:
+    """Named groupings of the prevalence table for a grouping column."""
+    name = "partner" if group_column == "partner" else group_column
+    return {name: (group_column,), "year": ("year",), f"{name}_year": (group_column, "year")}
+
+
+def prevalence_stage(assignments, passages, documents, config: RunConfig):
+    """Shares by group, by year and by both, for passages and documents.
+
+    Returns
+    -------
+    prevalence : DataFrame
+        One long table with a ``breakdown`` column naming the grouping.
+    excluded : DataFrame
+        Documents and passages left out of each breakdown (unknown group or year).
+    effects : DataFrame or None
+        Regression of document-level theme share on group and year.
+    """
+    from .prevalence import compute_prevalence, excluded_counts
+
+    p = config.prevalence
+    extra = documents.drop(columns=[c for c in ("year", "partners") if c in documents.columns])
+    group_columns = extra if p.group_column not in ("partner", "year") else None
+    frames, notes = [], []
+    for name, by in sorted(breakdowns(p.group_column).items()):
+        for unit in ("document", "passage"):
+            df = compute_prevalence(
+                assignments, passages, by=by, unit=unit, n_boot=p.n_boot, seed=config.seed,
+                min_group_size=p.min_group_size, ci=p.ci, group_columns=group_columns,
+            )
+            frames.append(df.assign(breakdown=name))
+        ex = excluded_counts(passages, by=by, group_columns=group_columns)
+        notes.append(ex.assign(breakdown=name))
+    prevalence = pd.concat(frames, ignore_index=True)
+    excluded = pd.concat(notes, ignore_index=True)
+    effects = None
+    if p.regression:
+        effects = _effects(assignments, passages, documents, config)
+    return prevalence, excluded, effects
+
+
+def _effects(assignments, passages, documents, config: RunConfig):
+    from .effects import estimate_effects
+
+    terms = (config.prevalence.group_column, "year")
+    try:
+        return estimate_effects(assignments, passages, documents, formula_terms=terms)
+    except ValueError as exc:
+        log.warning("regression skipped: %s", exc)
+        return None
+
+
+def write_results(result: RunResult, results_dir: str | Path) -> Path:
+    """Write the run's tables (Parquet) and facts (``run.json``)."""
+    out = Path(results_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in RESULT_TABLES:
+        df = result.tables.get(name)
+        path = out / f"{name}.parquet"
+        if df is None:
+            path.unlink(missing_ok=True)
+            continue
+        df.to_parquet(path, index=False)
+    for name, df in sorted(result.tables.items()):
+        if name not in RESULT_TABLES and df is not None:
+            df.to_parquet(out / f"{name}.parquet", index=False)
+    text = json.dumps(result.info, indent=2, sort_keys=True, default=str) + "\n"
+    (out / "run.json").write_text(text, encoding="utf-8")
+    return out
+
+
+def read_results(results_dir: str | Path) -> RunResult:
+    """Read a results folder written by :func:`write_results`."""
+    src = Path(results_dir)
+    if not (src / "run.json").is_file():
+        raise FileNotFoundError(f"{src}: not a results folder (no run.json)")
+    tables = {p.stem: pd.read_parquet(p) for p in sorted(src.glob("*.parquet"))}
+    info = json.loads((src / "run.json").read_text(encoding="utf-8"))
+    return RunResult(tables=tables, info=info)
+
+
+def _timed(timings: dict, name: str):
+    class _T:
+        def __enter__(self):
+            self.t0 = time.perf_counter()
+
+        def __exit__(self, *exc):
+            timings[name] = round(time.perf_counter() - self.t0, 3)
+
+    return _T()
+
+
+def run(config: RunConfig, *, results_dir: str | Path, show_progress: bool | None = None) -> RunResult:
+    """Run every stage and write the results folder.
+
+    Returns
+    -------
+    RunResult
+        ``tables`` holds documents, passages, assignments, themes, theme_map,
+        prevalence, excluded and effects; ``info`` the facts recorded in
+        ``run.json``; ``timings`` seconds per stage (not written, so that
+        reruns give identical files).
+    """
+    from .provenance import corpus_hash
+
+    timings: dict[str, float] = {}
+    with _timed(timings, "corpus"):
+        documents, passages = corpus_stage(config, show_progress=show_progress)
+    kept = kept_passages(passages)
+    with _timed(timings, "embeddings"):
+        embedder, vectors, cache = embed_stage(kept, config, show_progress=show_progress)
+    with _timed(timings, "themes"):
+        assignments, themes, tmap, model = themes_stage(kept, vectors, embedder, config)
+    with _timed(timings, "prevalence"):
+        prevalence, excluded, effects = prevalence_stage(assignments, passages, documents, config)
+    info = {
+        "config": config_to_dict(config),
+        "seed": config.seed,
+        "corpus_hash": corpus_hash(documents),
+        "group_column": config.prevalence.group_column,
+        "embedder": {k: str(getattr(embedder, k, "")) for k in ("name", "model_id", "version", "prefix")},
+        "min_cluster_size": int(model.min_cluster_size_),
+        "n_documents": int(len(documents)),
+        "n_passages_kept": int(len(kept)),
+        "n_themes": int(len(themes)),
+        "language_purity": _purity(assignments, kept),
+    }
+    tables = {
+        "documents": documents, "passages": passages, "assignments": assignments,
+        "themes": themes, "theme_map": tmap, "prevalence": prevalence,
+        "excluded": excluded, "effects": effects,
+    }
+    result = RunResult(tables=tables, info=info, timings=timings)
+    write_results(result, results_dir)
+    model.save(Path(results_dir) / "model")
+    result.info["cache"] = cache
+    return result
+
+
+def _purity(assignments: pd.DataFrame, kept: pd.DataFrame) -> float | None:
+    from .metrics import language_purity
+
+    lang = kept.set_index("passage_id")["language"]
+    labels = assignments["theme_id"].to_numpy()
+    if (labels == -1).all():
+        return None
+    value = language_purity(labels, lang.loc[assignments["passage_id"]].fillna("und").to_numpy())
+    return round(float(value), 6)

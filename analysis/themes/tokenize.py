@@ -1,0 +1,119 @@
+"""Word segmentation and stop words for c-TF-IDF in Vietnamese, French and English.
+
+CountVectorizer's default token pattern splits Vietnamese words into
+syllables ("tội phạm" -> "tội", "phạm") and drops one-letter syllables. Here
+Vietnamese is segmented into words with underthesea; French and English are
+split on letters (hyphenated words stay whole); everything is lower-cased and
+stop words (stopwordsiso, per language) are removed.
+
+Segmented passages are stored as one string with words separated by spaces
+and the syllables of a word joined by ``_`` (``"tội_phạm an_ninh"``), which is
+what BERTopic's c-TF-IDF joins per theme; :func:`split_tokens` is the
+vectorizer's analyzer and turns ``_`` back into spaces.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from sklearn.feature_extraction.text import CountVectorizer
+
+__all__ = [
+    "make_vectorizer",
+    "segment",
+    "segment_all",
+    "split_tokens",
+    "stop_words",
+]
+
+_WORD_RE = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+
+
+@lru_cache(maxsize=None)
+def stop_words(language: str, extra: tuple[str, ...] = ()) -> frozenset[str]:
+    """Stop words of ``language`` (stopwordsiso), lower-cased, plus ``extra``.
+
+    An unknown language gets the union of Vietnamese, French and English.
+    """
+    import stopwordsiso
+
+    langs = [language] if stopwordsiso.has_lang(language) else ["vi", "fr", "en"]
+    words = set()
+    for lang in langs:
+        words |= {w.lower() for w in stopwordsiso.stopwords(lang)}
+    return frozenset(words | {w.lower() for w in extra})
+
+
+def _vi_words(text: str) -> list[str]:
+    from underthesea import word_tokenize
+
+    return word_tokenize(text, format="text").split()
+
+
+def _keep(token: str, stops: frozenset[str]) -> bool:
+    return (
+        len(token) >= 2
+        and _HAS_LETTER.search(token) is not None
+        and token not in stops
+    )
+
+
+def segment(text: str, language: str, *, extra_stop_words: tuple[str, ...] = ()) -> list[str]:
+    """Words of ``text`` for counting: lower-cased, stop words removed.
+
+    Parameters
+    ----------
+    text : str
+    language : str
+        ISO 639-1 code; ``"vi"`` is segmented into multi-syllable words.
+    extra_stop_words : tuple of str
+        Removed as well (e.g. words common to the whole corpus).
+
+    Returns
+    -------
+    list of str
+        Words; syllables of a Vietnamese word are separated by a space
+        (``"tội phạm"``).
+    """
+    stops = stop_words(language, tuple(extra_stop_words))
+    if language == "vi":
+        raw = [w.replace("_", " ") for w in _vi_words(text)]
+        raw = [" ".join(_WORD_RE.findall(w)) for w in raw]
+    else:
+        raw = _WORD_RE.findall(text)
+    words = [w.lower() for w in raw if w]
+    return [w for w in words if _keep(w, stops)]
+
+
+def segment_all(
+    texts: Sequence[str],
+    languages: Sequence[str],
+    *,
+    extra_stop_words: Iterable[str] = (),
+) -> list[str]:
+    """Segment each passage and encode it as one space-separated string.
+
+    Returns
+    -------
+    list of str
+        One string per passage, words separated by spaces, the syllables of a
+        word joined by ``_``; the input of :func:`split_tokens`.
+    """
+    extra = tuple(sorted(set(extra_stop_words)))
+    return [
+        " ".join(w.replace(" ", "_") for w in segment(t, lang, extra_stop_words=extra))
+        for t, lang in zip(texts, languages, strict=True)
+    ]
+
+
+def split_tokens(document: str) -> list[str]:
+    """Analyzer for segmented strings: split on spaces, ``_`` back to spaces."""
+    return [w.replace("_", " ") for w in document.split()]
+
+
+def make_vectorizer(*, min_df: int = 1) -> CountVectorizer:
+    """A CountVectorizer over strings produced by :func:`segment_all`."""
+    return CountVectorizer(analyzer=split_tokens, min_df=min_df)
