@@ -82,6 +82,7 @@ def theme_map(model: ThemeModel, *, random_state: int = 0, max_points: int = 200
         n_components=2,
         min_dist=0.1,
         metric="cosine",
+        init="pca",
         random_state=random_state,
         n_jobs=1,
     ).fit_transform(X[idx])

@@ -75,7 +75,9 @@ class ThemeOptions:
     extra_stop_words : tuple of str
         Removed from top terms in addition to stopwordsiso's lists.
     random_state : int
-        Seed of UMAP (and everything else stochastic).
+        Seed of UMAP (and everything else stochastic). UMAP starts from a PCA
+        layout: its default spectral start is not reproducible, even seeded,
+        when the neighbour graph has several components.
     """
 
     min_cluster_size: int | None = None
@@ -179,6 +181,7 @@ class ThemeModel:
             n_components=min(o.n_components, max(2, n - 2)),
             min_dist=o.min_dist,
             metric="cosine",
+            init="pca",
             random_state=o.random_state,
             n_jobs=1,
         )

@@ -1,0 +1,250 @@
+"""Theme model: codebook validation, segmentation, BERTopic wiring (fake embedder)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from analysis.themes import (
+    CodebookError,
+    ThemeModel,
+    ThemeOptions,
+    auto_min_cluster_size,
+    fit_themes,
+    load_codebook,
+)
+from analysis.themes.codebook import parse_codebook
+from analysis.themes.tokenize import segment, segment_all, split_tokens
+from conftest import FakeEmbedder
+
+# -- a synthetic parallel corpus -------------------------------------------
+
+TOPICS = {
+    "fire": {"en": ["fire", "rescue", "firefighters", "blaze", "smoke"],
+             "fr": ["incendie", "sauvetage", "pompiers", "flamme", "fumée"],
+             "vi": ["cháy", "cứu", "lính", "lửa", "khói"]},
+    "drugs": {"en": ["drugs", "narcotics", "heroin", "smuggling", "cartel"],
+              "fr": ["drogue", "stupéfiants", "héroïne", "contrebande", "cartel"],
+              "vi": ["túy", "nghiện", "hêrôin", "buôn", "đường"]},
+    "cyber": {"en": ["cyber", "hackers", "online", "fraud", "malware"],
+              "fr": ["cyber", "pirates", "ligne", "escroquerie", "logiciel"],
+              "vi": ["mạng", "tin", "trực", "lừa", "mã"]},
+}
+MARKER = {"en": "and", "fr": "et", "vi": "và"}
+
+
+def _synonyms() -> dict[str, str]:
+    out = {}
+    for words in TOPICS.values():
+        for lang in ("fr", "vi"):
+            for w, en in zip(words[lang], words["en"]):
+                out[w] = en
+    return out
+
+
+def parallel_corpus(n_per_topic: int = 12, seed: int = 0) -> pd.DataFrame:
+    """Sentence triples: the same bag of topic words in vi, fr and en."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for topic in sorted(TOPICS):
+        for k in range(n_per_topic):
+            picks = rng.choice(5, size=4, replace=False)
+            for lang in ("vi", "fr", "en"):
+                words = [TOPICS[topic][lang][j] for j in picks]
+                text = f"{words[0]} {words[1]} {MARKER[lang]} {words[2]} {words[3]}"
+                rows.append({"passage_id": f"{topic}{k:02d}-{lang}:000", "text": text,
+                             "language": lang, "group": f"{topic}{k:02d}", "topic": topic})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return parallel_corpus()
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    return FakeEmbedder(synonyms=_synonyms(), offset=3.0)
+
+
+def _consistency(assign: pd.DataFrame, corpus: pd.DataFrame) -> float:
+    merged = corpus.merge(assign, on="passage_id")
+    per_group = merged.groupby("group")["theme_id"].agg(lambda s: s.nunique() == 1 and (s != -1).all())
+    return float(per_group.mean())
+
+
+# -- codebook ----------------------------------------------------------------
+
+def test_bundled_codebook_has_the_cooperation_themes():
+    cb = load_codebook()
+    assert 15 <= len(cb.themes) <= 20
+    ids = set(cb.ids)
+    for needed in ("cybercrime", "drugs", "terrorism", "judicial_assistance", "training_capacity",
+                   "firefighting_rescue", "citizen_protection", "digital_transformation",
+                   "peacekeeping", "maritime_security", "pandemic", "political_trust"):
+        assert needed in ids
+    for theme in cb.themes:
+        assert set(theme.descriptions) == {"vi", "fr", "en"}
+        assert all(len(d) > 20 for d in theme.descriptions.values())
+
+
+FIRE_CODEBOOK = {"themes": [{
+    "id": "fire", "label": "Fire and rescue",
+    "descriptions": {"vi": "cháy cứu và lính lửa", "fr": "incendie sauvetage et pompiers flamme",
+                     "en": "fire rescue and firefighters blaze"}}]}
+
+
+def _codebook_data():
+    return {"themes": [
+        {"id": "fire", "label": "Fire", "descriptions": {"vi": "cháy", "fr": "incendie", "en": "fire"}},
+        {"id": "drugs", "label": "Drugs", "descriptions": {"vi": "túy", "fr": "drogue", "en": "drugs"}},
+    ]}
+
+
+def test_broken_codebooks_name_the_entry(tmp_path):
+    data = _codebook_data()
+    del data["themes"][1]["label"]
+    with pytest.raises(CodebookError, match=r"theme 2 \(id 'drugs'\) is missing the field 'label'"):
+        parse_codebook(data)
+
+    data = _codebook_data()
+    data["themes"][1]["id"] = "fire"
+    with pytest.raises(CodebookError, match=r"theme 2 repeats the id 'fire' of theme 1"):
+        parse_codebook(data)
+
+    data = _codebook_data()
+    data["themes"][0]["descriptions"]["de"] = "Feuer"
+    with pytest.raises(CodebookError, match=r"theme 1 \(id 'fire'\): unknown language\(s\) \['de'\]"):
+        parse_codebook(data)
+
+    data = _codebook_data()
+    del data["themes"][0]["descriptions"]["vi"]
+    with pytest.raises(CodebookError, match=r"theme 1 \(id 'fire'\): no description in \['vi'\]"):
+        parse_codebook(data)
+
+    path = tmp_path / "cb.yaml"
+    path.write_text("themes: [unclosed", encoding="utf-8")
+    with pytest.raises(CodebookError, match="cb.yaml: not valid YAML"):
+        load_codebook(path)
+    with pytest.raises(CodebookError, match="codebook file not found"):
+        load_codebook(tmp_path / "missing.yaml")
+
+
+def test_codebook_is_editable_without_code(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text(yaml.safe_dump(_codebook_data(), allow_unicode=True), encoding="utf-8")
+    cb = load_codebook(path)
+    assert cb.ids == ["fire", "drugs"] and cb.label_of("drugs") == "Drugs"
+
+
+# -- segmentation ----------------------------------------------------------------
+
+def test_vietnamese_words_stay_whole_and_stop_words_go():
+    words = segment("Hai bên hợp tác phòng, chống tội phạm và bảo đảm an ninh cho các doanh nghiệp.", "vi")
+    assert "tội phạm" in words and "doanh nghiệp" in words and "hợp tác" in words
+    assert "tội" not in words and "phạm" not in words
+    assert "và" not in words and "các" not in words and "," not in words
+
+
+def test_french_and_english_segmentation():
+    fr = segment("Le ministre a proposé l’échange régulier d’informations et la lutte contre la cybercriminalité.", "fr")
+    assert "cybercriminalité" in fr and "échange" in fr and "informations" in fr
+    assert not {"le", "la", "et", "a", "l", "d"} & set(fr)
+    en = segment("The two sides agreed to fight high-tech crime and COVID-19.", "en")
+    assert "high-tech" in en and "crime" in en and "covid-19" in en
+    assert not {"the", "to", "and"} & set(en)
+
+
+def test_segmented_strings_round_trip_through_the_analyzer():
+    docs = segment_all(["Tội phạm mạng gia tăng"], ["vi"])
+    assert "_" in docs[0]
+    assert docs == ["tội_phạm_mạng gia_tăng"]
+    assert split_tokens(docs[0]) == ["tội phạm mạng", "gia tăng"]
+
+
+# -- the model ----------------------------------------------------------------
+
+def test_auto_cluster_size_scales_with_the_corpus():
+    assert auto_min_cluster_size(60) == 5
+    assert auto_min_cluster_size(2400) == 48
+    assert auto_min_cluster_size(100_000) == 200
+
+
+def test_alignment_puts_translations_in_one_theme(corpus, embedder):
+    X = embedder.embed(corpus["text"].tolist())
+    opts = ThemeOptions(codebook_mode="off", min_cluster_size=8)
+    aligned, themes, _ = fit_themes(corpus, X, embedder=embedder, options=opts)
+    raw, _, _ = fit_themes(corpus, X, embedder=embedder, options=ThemeOptions(
+        codebook_mode="off", min_cluster_size=8, align=False))
+    assert _consistency(aligned, corpus) >= 0.9
+    assert _consistency(raw, corpus) <= 0.2
+    # aligned themes mix the three languages
+    mixes = [yaml.safe_load(m) for m in themes["language_mix"]]
+    assert all(set(m) == {"vi", "fr", "en"} for m in mixes)
+
+
+def test_fit_does_not_modify_embeddings_and_is_deterministic(corpus, embedder):
+    X = embedder.embed(corpus["text"].tolist())
+    before = X.copy()
+    cb = parse_codebook(_codebook_data())
+    opts = ThemeOptions(codebook_mode="guided", min_cluster_size=6)
+    a1, t1, _ = fit_themes(corpus, X, embedder=embedder, codebook=cb, options=opts)
+    np.testing.assert_array_equal(X, before)
+    a2, t2, _ = fit_themes(corpus, X, embedder=embedder, codebook=cb, options=opts)
+    pd.testing.assert_frame_equal(a1, a2)
+    pd.testing.assert_frame_equal(t1, t2)
+
+
+def test_zero_shot_codebook_names_matching_passages(corpus, embedder):
+    X = embedder.embed(corpus["text"].tolist())
+    cb = parse_codebook(FIRE_CODEBOOK)
+    assign, themes, model = fit_themes(corpus, X, embedder=embedder, codebook=cb,
+                                       options=ThemeOptions(min_cluster_size=6, codebook_threshold=0.2))
+    merged = corpus.merge(assign, on="passage_id")
+    fire = merged[merged["topic"] == "fire"]
+    assert (fire["theme"] == "Fire and rescue").mean() >= 0.9
+    assert (merged.loc[merged["topic"] != "fire", "theme"] != "Fire and rescue").all()
+    row = themes[themes["theme"] == "Fire and rescue"].iloc[0]
+    assert row["codebook_id"] == "fire"
+    assert set(row["top_terms_fr"]) <= set(TOPICS["fire"]["fr"]) and row["top_terms_fr"]
+    # underthesea may join syllables into one word ("khói lửa"): each is a fire word
+    syllables = {syl for term in row["top_terms_vi"] for syl in term.split()}
+    assert syllables <= set(TOPICS["fire"]["vi"]) and row["top_terms_vi"]
+    discovered = themes[themes["codebook_id"].isna()]
+    assert discovered["theme"].str.startswith("D").all()
+    assert len(row["representative_passages"]) == 3
+    assert set(row["representative_passages"]) <= set(fire["passage_id"])
+
+
+def test_save_load_transform_round_trip(tmp_path, corpus, embedder):
+    X = embedder.embed(corpus["text"].tolist())
+    cb = parse_codebook(FIRE_CODEBOOK)
+    assign, themes, model = fit_themes(corpus, X, embedder=embedder, codebook=cb,
+                                       options=ThemeOptions(min_cluster_size=6, codebook_threshold=0.2))
+    model.save(tmp_path / "model")
+    assert (tmp_path / "model" / "bertopic" / "topic_embeddings.safetensors").is_file()
+    loaded = ThemeModel.load(tmp_path / "model", embedder=embedder, codebook=cb)
+    pd.testing.assert_frame_equal(loaded.themes(), themes)
+    ids, probs = loaded.transform(corpus["text"], X, corpus["language"])
+    fitted = assign.set_index("passage_id").loc[corpus["passage_id"], "theme_id"].to_numpy()
+    # a safetensors model assigns by similarity to theme vectors (no UMAP or
+    # HDBSCAN is stored): codebook themes come back, discovered ones mostly
+    cb_themes = themes.loc[themes["codebook_id"].notna(), "theme_id"].to_numpy()
+    in_cb = np.isin(fitted, cb_themes)
+    assert in_cb.sum() >= 30
+    assert (ids[in_cb] == fitted[in_cb]).mean() >= 0.9
+    assert (ids == fitted).mean() >= 0.65
+    assert probs.shape == (len(corpus),)
+    other = FakeEmbedder(synonyms=_synonyms())
+    other.model_id = "another"
+    with pytest.raises(ValueError, match="saved with embedder"):
+        ThemeModel.load(tmp_path / "model", embedder=other, codebook=cb)
+
+
+def test_bad_options_are_named():
+    with pytest.raises(ValueError, match="outlier_strategy"):
+        ThemeOptions(outlier_strategy="magic")
+    with pytest.raises(ValueError, match="codebook_mode"):
+        ThemeOptions(codebook_mode="sometimes")
