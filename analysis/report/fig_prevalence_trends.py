@@ -1,0 +1,38 @@
+"""Figure ``prevalence_trends``: share of documents in each theme by year, one panel per theme."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+from analysis.plotting import paper_context, trend_grid
+from analysis.provenance import FIGURE_FORMATS, save_figure
+from analysis.report._common import load_table, logger, run_script
+
+__all__ = ["STEM", "main"]
+
+STEM = "prevalence_trends"
+
+
+def main(results_dir: str | Path, out_dir: str | Path, *, formats: Sequence[str] = FIGURE_FORMATS) -> list[Path]:
+    """Draw document-level theme shares by year from ``prevalence.parquet``."""
+    prevalence = load_table(results_dir, "prevalence", purpose=f"figure {STEM}")
+    if prevalence is None:
+        return []
+    with paper_context():
+        try:
+            fig = trend_grid(prevalence, unit="document", ncols=3)
+        except ValueError as exc:
+            logger.warning("skipping figure %s: %s", STEM, exc)
+            return []
+        try:
+            return save_figure(fig, STEM, out_dir, formats)
+        finally:
+            plt.close(fig)
+
+
+if __name__ == "__main__":
+    sys.exit(run_script(main))

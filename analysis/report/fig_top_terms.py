@@ -1,0 +1,38 @@
+"""Figure ``top_terms``: top terms of each theme in Vietnamese, French and English."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+from analysis.plotting import paper_context, top_terms_figure
+from analysis.provenance import FIGURE_FORMATS, save_figure
+from analysis.report._common import load_table, logger, run_script
+
+__all__ = ["STEM", "main"]
+
+STEM = "top_terms"
+
+
+def main(results_dir: str | Path, out_dir: str | Path, *, formats: Sequence[str] = FIGURE_FORMATS) -> list[Path]:
+    """Draw the top-terms table figure from ``themes.parquet``."""
+    themes = load_table(results_dir, "themes", purpose=f"figure {STEM}")
+    if themes is None:
+        return []
+    with paper_context():
+        try:
+            fig = top_terms_figure(themes, languages=("vi", "fr", "en"), n_terms=6)
+        except ValueError as exc:
+            logger.warning("skipping figure %s: %s", STEM, exc)
+            return []
+        try:
+            return save_figure(fig, STEM, out_dir, formats)
+        finally:
+            plt.close(fig)
+
+
+if __name__ == "__main__":
+    sys.exit(run_script(main))
