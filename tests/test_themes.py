@@ -12,6 +12,7 @@ from analysis.themes import (
     ThemeModel,
     ThemeOptions,
     auto_min_cluster_size,
+    auto_min_samples,
     fit_themes,
     load_codebook,
 )
@@ -170,6 +171,7 @@ def test_auto_cluster_size_scales_with_the_corpus():
     assert auto_min_cluster_size(60) == 5
     assert auto_min_cluster_size(2400) == 48
     assert auto_min_cluster_size(100_000) == 200
+    assert [auto_min_samples(m) for m in (3, 5, 48, 200)] == [2, 2, 10, 40]
 
 
 def test_alignment_puts_translations_in_one_theme(corpus, embedder):

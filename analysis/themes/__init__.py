@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .codebook import Codebook, CodebookError, load_codebook
-from .model import ThemeModel, ThemeOptions, auto_min_cluster_size
+from .model import ThemeModel, ThemeOptions, auto_min_cluster_size, auto_min_samples
 
 __all__ = [
     "Codebook",
@@ -14,6 +14,7 @@ __all__ = [
     "ThemeModel",
     "ThemeOptions",
     "auto_min_cluster_size",
+    "auto_min_samples",
     "fit_themes",
     "load_codebook",
     "theme_map",

@@ -37,7 +37,7 @@ from .terms import describe_themes, theme_centroids
 from .tokenize import make_vectorizer, segment_all
 from .codebook import seed_words
 
-__all__ = ["ThemeModel", "ThemeOptions", "OUTLIER_STRATEGIES", "auto_min_cluster_size"]
+__all__ = ["ThemeModel", "ThemeOptions", "OUTLIER_STRATEGIES", "auto_min_cluster_size", "auto_min_samples"]
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,10 @@ class ThemeOptions:
         HDBSCAN's ``min_cluster_size``; ``None`` scales it to the corpus
         (:func:`auto_min_cluster_size`).
     min_samples : int or None
-        HDBSCAN's ``min_samples`` (``None``: equal to ``min_cluster_size``).
+        HDBSCAN's ``min_samples``; ``None`` uses :func:`auto_min_samples` (a
+        fifth of the cluster size: HDBSCAN's own default, equal to the
+        cluster size, leaves many outliers and merges themes into a few
+        large clusters).
     n_neighbors, n_components, min_dist : UMAP settings.
     align : bool
         Centre embeddings per language before clustering.
@@ -113,6 +116,11 @@ class ThemeOptions:
 def auto_min_cluster_size(n_passages: int) -> int:
     """HDBSCAN cluster size scaled to the corpus: 2% of it, within [5, 200]."""
     return int(min(200, max(5, round(0.02 * n_passages))))
+
+
+def auto_min_samples(min_cluster_size: int) -> int:
+    """HDBSCAN ``min_samples`` for a cluster size: a fifth of it, at least 2."""
+    return int(min(min_cluster_size, max(2, round(min_cluster_size / 5))))
 
 
 def _numba_cache() -> None:
@@ -187,7 +195,7 @@ class ThemeModel:
         )
         hdbscan_model = HDBSCAN(
             min_cluster_size=mcs,
-            min_samples=o.min_samples,
+            min_samples=o.min_samples or auto_min_samples(mcs),
             metric="euclidean",
             cluster_selection_method="eom",
             prediction_data=True,
