@@ -70,7 +70,7 @@ class EmbeddingConfig:
 class ThemesConfig:
     codebook: str | None = None
     codebook_mode: str = "zeroshot"
-    codebook_threshold: float = 0.30
+    codebook_threshold: float = 0.20
     align: bool = True
     min_cluster_size: int | None = None
     min_samples: int | None = None

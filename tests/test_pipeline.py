@@ -65,8 +65,10 @@ def test_seed_passages_take_codebook_themes(two_runs):
     (result, _, _), _ = two_runs
     themes = result.tables["themes"]
     codebook = set(themes["codebook_id"].dropna())
-    assert {"training_capacity", "citizen_protection"} <= codebook
-    assert len(codebook) >= 5
+    named = {"cybercrime", "training_capacity", "firefighting_rescue", "citizen_protection",
+             "digital_transformation"}
+    assert len(named & codebook) >= 4, sorted(codebook)
+    assert len(codebook) >= 8
     a = result.tables["assignments"].merge(themes[["theme_id", "codebook_id"]], on="theme_id", how="left")
     assert a["codebook_id"].notna().mean() >= 0.3
     # the passage on transfer of sentenced persons is about judicial assistance

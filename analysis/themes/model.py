@@ -90,7 +90,7 @@ class ThemeOptions:
     min_dist: float = 0.0
     align: bool = True
     codebook_mode: str = "zeroshot"
-    codebook_threshold: float = 0.30
+    codebook_threshold: float = 0.20
     outlier_strategy: str = "embeddings"
     outlier_threshold: float = 0.0
     top_n_terms: int = 10
