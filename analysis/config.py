@@ -81,6 +81,7 @@ class ThemesConfig:
     top_n_terms: int = 10
     n_representative: int = 3
     extra_stop_words: tuple[str, ...] = ()
+    max_fit_passages: int | None = 20_000
 
     def __post_init__(self):
         modes = ("zeroshot", "guided", "off")

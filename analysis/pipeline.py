@@ -125,6 +125,7 @@ def theme_options(config: RunConfig):
         top_n_terms=t.top_n_terms,
         n_representative=t.n_representative,
         extra_stop_words=t.extra_stop_words,
+        max_fit_passages=t.max_fit_passages,
         random_state=config.seed,
     )
 
@@ -270,6 +271,10 @@ def run(config: RunConfig, *, results_dir: str | Path, show_progress: bool | Non
         "group_column": config.prevalence.group_column,
         "embedder": {k: str(getattr(embedder, k, "")) for k in ("name", "model_id", "version", "prefix")},
         "min_cluster_size": int(model.min_cluster_size_),
+        "themes_fitted_on": (
+            f"all {len(kept)} passages" if model.n_fit_ == len(kept) else
+            f"a seeded sample of {model.n_fit_} of {len(kept)} passages; the others assigned with transform"
+        ),
         "n_documents": int(len(documents)),
         "n_passages_kept": int(len(kept)),
         "n_themes": int(len(themes)),

@@ -250,3 +250,17 @@ def test_bad_options_are_named():
         ThemeOptions(outlier_strategy="magic")
     with pytest.raises(ValueError, match="codebook_mode"):
         ThemeOptions(codebook_mode="sometimes")
+
+
+def test_large_corpus_fits_on_a_seeded_sample_and_transforms_the_rest(embedder):
+    corpus = parallel_corpus(n_per_topic=20)
+    X = embedder.embed(corpus["text"].tolist())
+    opts = ThemeOptions(codebook_mode="off", min_cluster_size=8, max_fit_passages=120)
+    a1, themes, model = fit_themes(corpus, X, embedder=embedder, options=opts)
+    assert model.n_fit_ == 120 and len(a1) == len(corpus) == 180
+    assert themes["size"].sum() == (a1["theme_id"] != -1).sum()
+    assert _consistency(a1, corpus) >= 0.8
+    a2, _, _ = fit_themes(corpus, X, embedder=embedder, options=opts)
+    pd.testing.assert_frame_equal(a1, a2)
+    with pytest.raises(ValueError, match="max_fit_passages"):
+        ThemeOptions(max_fit_passages=10)

@@ -77,6 +77,10 @@ class ThemeOptions:
         Representative passages per theme.
     extra_stop_words : tuple of str
         Removed from top terms in addition to stopwordsiso's lists.
+    max_fit_passages : int or None
+        Above this many passages, BERTopic is fitted on a seeded sample of
+        this size and the other passages are assigned with ``transform``
+        (``n_fit_`` says how many were fitted); ``None`` fits on all.
     random_state : int
         Seed of UMAP (and everything else stochastic). UMAP starts from a PCA
         layout: its default spectral start is not reproducible, even seeded,
@@ -96,6 +100,7 @@ class ThemeOptions:
     top_n_terms: int = 10
     n_representative: int = 3
     extra_stop_words: tuple[str, ...] = field(default_factory=tuple)
+    max_fit_passages: int | None = 20_000
     random_state: int = 0
 
     def __post_init__(self):
@@ -109,6 +114,8 @@ class ThemeOptions:
             raise ValueError("min_cluster_size must be at least 2")
         if not -1.0 <= self.codebook_threshold <= 1.0:
             raise ValueError("codebook_threshold must lie in [-1, 1]")
+        if self.max_fit_passages is not None and self.max_fit_passages < 100:
+            raise ValueError("max_fit_passages must be at least 100 (or None)")
         if self.n_components < 2 or self.n_neighbors < 2:
             raise ValueError("n_components and n_neighbors must be at least 2")
 
@@ -116,6 +123,14 @@ class ThemeOptions:
 def auto_min_cluster_size(n_passages: int) -> int:
     """HDBSCAN cluster size scaled to the corpus: 2% of it, within [5, 200]."""
     return int(min(200, max(5, round(0.02 * n_passages))))
+
+
+def fit_sample(n: int, *, max_passages: int | None, random_state: int) -> np.ndarray:
+    """Sorted indices of the passages BERTopic is fitted on: all, or a seeded sample."""
+    if max_passages is None or n <= max_passages:
+        return np.arange(n)
+    rng = np.random.default_rng(random_state)
+    return np.sort(rng.choice(n, size=max_passages, replace=False))
 
 
 def auto_min_samples(min_cluster_size: int) -> int:
@@ -246,18 +261,39 @@ class ThemeModel:
         self.codebook_vectors_ = codebook_vectors(cb, self.embedder, self.centring_) if cb else None
         embedding_model = CodebookEmbedder(self.embedder, self.centring_, cb, self.codebook_vectors_)
         self.tokens_ = segment_all(texts, languages, extra_stop_words=o.extra_stop_words)
-        self.bertopic_ = self._build_bertopic(len(texts), embedding_model)
-        topics, probs = self.bertopic_.fit_transform(self.tokens_, embeddings=X.copy())
-        raw = np.asarray(topics, dtype=int)
+        fit_idx = fit_sample(len(texts), max_passages=o.max_fit_passages, random_state=o.random_state)
+        self.n_fit_ = int(fit_idx.size)
+        self.bertopic_ = self._build_bertopic(self.n_fit_, embedding_model)
+        topics, probs = self.bertopic_.fit_transform(
+            [self.tokens_[i] for i in fit_idx], embeddings=X[fit_idx].copy()
+        )
+        raw, probs = self._assign_rest(fit_idx, topics, probs, X)
         final = self._reduce_outliers(raw, X)
         self.labels_ = final
         self.is_outlier_ = raw == -1
-        self.probabilities_ = self._probabilities(raw, final, np.asarray(probs, dtype=float), X)
+        self.probabilities_ = self._probabilities(raw, final, probs, X)
         self.passage_ids_ = ids
         self.languages_ = languages
         self.embeddings_ = X
         self.themes_ = self._describe(texts, languages, ids, X)
         return self
+
+    def _assign_rest(self, fit_idx, topics, probs, X) -> tuple[np.ndarray, np.ndarray]:
+        """Themes of all passages: fitted ones as fitted, the others by ``transform``."""
+        n = X.shape[0]
+        raw = np.full(n, -1, dtype=int)
+        out = np.zeros(n, dtype=float)
+        probs = np.asarray(probs, dtype=float)
+        raw[fit_idx] = np.asarray(topics, dtype=int)
+        out[fit_idx] = probs if probs.ndim == 1 else probs.max(axis=1)
+        rest = np.setdiff1d(np.arange(n), fit_idx)
+        for start in range(0, rest.size, 10_000):
+            chunk = rest[start:start + 10_000]
+            t, p = self.bertopic_.transform([self.tokens_[i] for i in chunk], embeddings=X[chunk])
+            p = np.asarray(p, dtype=float)
+            raw[chunk] = np.asarray(t, dtype=int)
+            out[chunk] = p if p.ndim == 1 else p.max(axis=1)
+        return raw, out
 
     def _reduce_outliers(self, raw: np.ndarray, X: np.ndarray) -> np.ndarray:
         o = self.options
@@ -374,6 +410,7 @@ class ThemeModel:
         config = {
             "options": asdict(self.options),
             "min_cluster_size": int(self.min_cluster_size_),
+            "n_fit": int(self.n_fit_),
             "embedder": _embedder_meta(self.embedder),
             "codebook": None if self.codebook is None else self.codebook.source,
             "codebook_ids": [t.id for t in self.codebook.themes] if self.codebook else None,
@@ -402,6 +439,7 @@ class ThemeModel:
         cbv = path / "codebook_vectors.npy"
         model.codebook_vectors_ = np.load(cbv) if cbv.exists() else None
         model.min_cluster_size_ = config["min_cluster_size"]
+        model.n_fit_ = config.get("n_fit")
         embedding_model = CodebookEmbedder(embedder, model.centring_, codebook, model.codebook_vectors_)
         model.bertopic_ = BERTopic.load(str(path / "bertopic"), embedding_model=embedding_model)
         model.themes_ = pd.read_parquet(path / "themes.parquet")
