@@ -1,0 +1,24 @@
+"""The corpus stage: raw documents in, ``documents`` and ``passages`` tables out.
+
+Modules, in the order the data flows through them::
+
+    load (decode, extract, sidecar) -> repair -> furniture -> passages
+        -> language, dates, gazetteer + partners -> build (the tables)
+
+Use :func:`load_corpus` to run the stage and :func:`summarize_corpus` to
+describe its result.
+"""
+
+from .build import load_corpus
+from .gazetteer import Gazetteer, GazetteerError, load_gazetteer
+from .options import CorpusOptions
+from .summary import summarize_corpus
+
+__all__ = [
+    "CorpusOptions",
+    "Gazetteer",
+    "GazetteerError",
+    "load_corpus",
+    "load_gazetteer",
+    "summarize_corpus",
+]
