@@ -153,6 +153,9 @@ def test_french_and_english_segmentation():
     fr = segment("Le ministre a proposé l’échange régulier d’informations et la lutte contre la cybercriminalité.", "fr")
     assert "cybercriminalité" in fr and "échange" in fr and "informations" in fr
     assert not {"le", "la", "et", "a", "l", "d"} & set(fr)
+    inv = segment("Le ministre a-t-il parlé ? Oui, a-t-elle indiqué ; a-t-indiqué le porte-parole.", "fr")
+    assert "a-t-il" not in inv and "a-t-elle" not in inv
+    assert "indiqué" in inv and "porte-parole" in inv and "parlé" in inv
     en = segment("The two sides agreed to fight high-tech crime and COVID-19.", "en")
     assert "high-tech" in en and "crime" in en and "covid-19" in en
     assert not {"the", "to", "and"} & set(en)

@@ -47,6 +47,20 @@ def stop_words(language: str, extra: tuple[str, ...] = ()) -> frozenset[str]:
     return frozenset(words | {w.lower() for w in extra})
 
 
+#: Parts of French verb-subject inversions ("a-t-il", "a-t-elle indiqué"):
+#: the euphonic "t" and subject pronouns, dropped from hyphenated words.
+_FR_INVERSION = frozenset({"t", "il", "elle", "ils", "elles", "on", "je", "tu", "nous", "vous", "ce"})
+
+
+def _fr_word(word: str) -> str:
+    """Drop inversion parts: ``"a-t-il"`` -> ``"a"``, ``"a-t-indiqué"`` -> ``"indiqué"``."""
+    parts = word.split("-")
+    if len(parts) < 2 or not (set(p.lower() for p in parts[1:]) & _FR_INVERSION):
+        return word
+    kept = [p for i, p in enumerate(parts) if i == 0 or p.lower() not in _FR_INVERSION]
+    return kept[-1] if len(kept) > 1 and len(kept[0]) <= 2 else "-".join(kept)
+
+
 def _vi_words(text: str) -> list[str]:
     from underthesea import word_tokenize
 
@@ -82,6 +96,8 @@ def segment(text: str, language: str, *, extra_stop_words: tuple[str, ...] = ())
     if language == "vi":
         raw = [w.replace("_", " ") for w in _vi_words(text)]
         raw = [" ".join(_WORD_RE.findall(w)) for w in raw]
+    elif language == "fr":
+        raw = [_fr_word(w) for w in _WORD_RE.findall(text)]
     else:
         raw = _WORD_RE.findall(text)
     words = [w.lower() for w in raw if w]
