@@ -7,18 +7,70 @@ import json
 import logging
 import shlex
 from collections.abc import Callable, Sequence
+from typing import Any
 from pathlib import Path
 
 import pandas as pd
 
 from analysis.provenance import FIGURE_FORMATS
 
-__all__ = ["TABLES_SUBDIR", "group_column", "load_run", "load_table", "regenerate_command", "run_script"]
+__all__ = [
+    "TABLES_SUBDIR",
+    "group_column",
+    "load_run",
+    "load_table",
+    "on_axes",
+    "regenerate_command",
+    "render_figure",
+    "run_script",
+]
 
 logger = logging.getLogger("analysis.report")
 
 #: Tables are written under ``out_dir / TABLES_SUBDIR``.
 TABLES_SUBDIR = "tables"
+
+
+def render_figure(stem: str, out_dir: str | Path, formats: Sequence[str], draw: Callable[[], Any]) -> list[Path]:
+    """Draw a figure in the paper style and save it; a ``ValueError`` from ``draw`` skips it.
+
+    Parameters
+    ----------
+    stem : str
+        File name without extension.
+    out_dir : str or Path
+    formats : sequence of str
+    draw : callable
+        Called without arguments inside :func:`paper_context`; returns the Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    from analysis.plotting import paper_context
+    from analysis.provenance import save_figure
+
+    with paper_context():
+        try:
+            fig = draw()
+        except ValueError as exc:
+            logger.warning("skipping figure %s: %s", stem, exc)
+            return []
+        try:
+            return save_figure(fig, stem, out_dir, formats)
+        finally:
+            plt.close(fig)
+
+
+def on_axes(figsize: tuple[float, float], plot: Callable[..., Any]) -> Any:
+    """A new figure of ``figsize`` with one Axes, drawn by ``plot(ax=ax)``; returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=figsize)
+    try:
+        plot(ax=ax)
+    except Exception:
+        plt.close(fig)
+        raise
+    return fig
 
 
 def load_table(results_dir: str | Path, name: str, *, purpose: str) -> pd.DataFrame | None:

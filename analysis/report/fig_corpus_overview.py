@@ -6,11 +6,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-
-from analysis.plotting import corpus_overview, paper_context
-from analysis.provenance import FIGURE_FORMATS, save_figure
-from analysis.report._common import load_table, run_script
+from analysis.plotting import corpus_overview
+from analysis.provenance import FIGURE_FORMATS
+from analysis.report._common import load_table, render_figure, run_script
 
 __all__ = ["STEM", "main"]
 
@@ -22,13 +20,7 @@ def main(results_dir: str | Path, out_dir: str | Path, *, formats: Sequence[str]
     documents = load_table(results_dir, "documents", purpose=f"figure {STEM}")
     if documents is None:
         return []
-    with paper_context():
-        fig = corpus_overview(documents)
-        try:
-            return save_figure(fig, STEM, out_dir, formats)
-        finally:
-            plt.close(fig)
-
+    return render_figure(STEM, out_dir, formats, lambda: corpus_overview(documents))
 
 if __name__ == "__main__":
     sys.exit(run_script(main))

@@ -6,11 +6,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-
-from analysis.plotting import PAGE_WIDTH, effects_plot, paper_context
-from analysis.provenance import FIGURE_FORMATS, save_figure
-from analysis.report._common import group_column, load_table, logger, run_script
+from analysis.plotting import PAGE_WIDTH, effects_plot
+from analysis.provenance import FIGURE_FORMATS
+from analysis.report._common import group_column, load_table, on_axes, render_figure, run_script
 
 __all__ = ["STEM", "main"]
 
@@ -28,18 +26,9 @@ def main(results_dir: str | Path, out_dir: str | Path, *, formats: Sequence[str]
     drawable = effects.dropna(subset=["estimate", "ci_low", "ci_high"])
     if "quantity" in drawable.columns:
         drawable = drawable[drawable["quantity"] == quantity]
-    n_themes = max(drawable["theme"].nunique(), 1)
-    with paper_context():
-        fig, ax = plt.subplots(figsize=(PAGE_WIDTH * 0.62, 0.45 * n_themes + 0.9))
-        try:
-            effects_plot(effects, quantity=quantity, terms=terms, ax=ax)
-            return save_figure(fig, STEM, out_dir, formats)
-        except ValueError as exc:
-            logger.warning("skipping figure %s: %s", STEM, exc)
-            return []
-        finally:
-            plt.close(fig)
-
+    size = (PAGE_WIDTH * 0.62, 0.45 * max(drawable["theme"].nunique(), 1) + 0.9)
+    return render_figure(STEM, out_dir, formats, lambda: on_axes(
+        size, lambda ax: effects_plot(effects, quantity=quantity, terms=terms, ax=ax)))
 
 if __name__ == "__main__":
     sys.exit(run_script(main))

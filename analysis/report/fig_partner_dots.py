@@ -6,11 +6,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-
-from analysis.plotting import PAGE_WIDTH, paper_context, partner_dots
-from analysis.provenance import FIGURE_FORMATS, save_figure
-from analysis.report._common import group_column, load_table, logger, run_script
+from analysis.plotting import PAGE_WIDTH, partner_dots
+from analysis.provenance import FIGURE_FORMATS
+from analysis.report._common import group_column, load_table, on_axes, render_figure, run_script
 
 __all__ = ["STEM", "main"]
 
@@ -22,18 +20,10 @@ def main(results_dir: str | Path, out_dir: str | Path, *, formats: Sequence[str]
     prevalence = load_table(results_dir, "prevalence", purpose=f"figure {STEM}")
     if prevalence is None:
         return []
-    n_themes = prevalence["theme"].nunique()
-    with paper_context():
-        fig, ax = plt.subplots(figsize=(PAGE_WIDTH * 0.62, 0.45 * n_themes + 0.9))
-        try:
-            partner_dots(prevalence, unit="document", group=group_column(results_dir), ax=ax)
-            return save_figure(fig, STEM, out_dir, formats)
-        except ValueError as exc:
-            logger.warning("skipping figure %s: %s", STEM, exc)
-            return []
-        finally:
-            plt.close(fig)
-
+    group = group_column(results_dir)
+    size = (PAGE_WIDTH * 0.62, 0.45 * prevalence["theme"].nunique() + 0.9)
+    return render_figure(STEM, out_dir, formats, lambda: on_axes(
+        size, lambda ax: partner_dots(prevalence, unit="document", group=group, ax=ax)))
 
 if __name__ == "__main__":
     sys.exit(run_script(main))

@@ -6,11 +6,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-
-from analysis.plotting import paper_context, trend_grid
-from analysis.provenance import FIGURE_FORMATS, save_figure
-from analysis.report._common import load_table, logger, run_script
+from analysis.plotting import trend_grid
+from analysis.provenance import FIGURE_FORMATS
+from analysis.report._common import load_table, render_figure, run_script
 
 __all__ = ["STEM", "main"]
 
@@ -22,17 +20,7 @@ def main(results_dir: str | Path, out_dir: str | Path, *, formats: Sequence[str]
     prevalence = load_table(results_dir, "prevalence", purpose=f"figure {STEM}")
     if prevalence is None:
         return []
-    with paper_context():
-        try:
-            fig = trend_grid(prevalence, unit="document", ncols=3)
-        except ValueError as exc:
-            logger.warning("skipping figure %s: %s", STEM, exc)
-            return []
-        try:
-            return save_figure(fig, STEM, out_dir, formats)
-        finally:
-            plt.close(fig)
-
+    return render_figure(STEM, out_dir, formats, lambda: trend_grid(prevalence, unit="document", ncols=3))
 
 if __name__ == "__main__":
     sys.exit(run_script(main))

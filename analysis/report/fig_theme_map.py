@@ -7,12 +7,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-
-from analysis.plotting import PAGE_WIDTH, paper_context, theme_map
+from analysis.plotting import PAGE_WIDTH, theme_map
 from analysis.plotting.plots import THEME_LEGEND_SIDE_MAX
-from analysis.provenance import FIGURE_FORMATS, save_figure
-from analysis.report._common import load_table, run_script
+from analysis.provenance import FIGURE_FORMATS
+from analysis.report._common import load_table, on_axes, render_figure, run_script
 
 __all__ = ["STEM", "main"]
 
@@ -26,14 +24,8 @@ def main(results_dir: str | Path, out_dir: str | Path, *, formats: Sequence[str]
         return []
     n_entries = data["theme_id"].nunique()
     height = 3.6 if n_entries <= THEME_LEGEND_SIDE_MAX else 3.6 + 0.32 * math.ceil(n_entries / 3)
-    with paper_context():
-        fig, ax = plt.subplots(figsize=(PAGE_WIDTH, height))
-        try:
-            theme_map(data, ax=ax)
-            return save_figure(fig, STEM, out_dir, formats)
-        finally:
-            plt.close(fig)
-
+    return render_figure(STEM, out_dir, formats, lambda: on_axes(
+        (PAGE_WIDTH, height), lambda ax: theme_map(data, ax=ax)))
 
 if __name__ == "__main__":
     sys.exit(run_script(main))
