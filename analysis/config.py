@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from .themes.model import ThemeOptions
+
 __all__ = [
     "ConfigError",
     "CorpusConfig",
@@ -67,35 +69,22 @@ class EmbeddingConfig:
 
 
 @dataclass(frozen=True)
-class ThemesConfig:
+class ThemesConfig(ThemeOptions):
+    """The theme model's settings (:class:`~analysis.themes.ThemeOptions`) and the codebook file.
+
+    ``random_state`` is not set here: it is the run's top-level ``seed``.
+    """
+
     codebook: str | None = None
-    codebook_mode: str = "zeroshot"
-    codebook_threshold: float = 0.20
-    align: bool = True
-    min_cluster_size: int | None = None
-    min_samples: int | None = None
-    n_neighbors: int = 15
-    n_components: int = 5
-    outlier_strategy: str = "embeddings"
-    outlier_threshold: float = 0.0
-    top_n_terms: int = 10
-    n_representative: int = 3
-    extra_stop_words: tuple[str, ...] = ()
-    max_fit_passages: int | None = 20_000
+
+    #: Fields a configuration file may not set (they derive from elsewhere).
+    derived = ("random_state",)
 
     def __post_init__(self):
-        modes = ("zeroshot", "guided", "off")
-        if self.codebook_mode not in modes:
-            raise ConfigError(f"themes.codebook_mode: must be one of {list(modes)}, got {self.codebook_mode!r}")
-        strategies = ("embeddings", "c-tf-idf", "distributions", "none")
-        if self.outlier_strategy not in strategies:
-            raise ConfigError(
-                f"themes.outlier_strategy: must be one of {list(strategies)}, got {self.outlier_strategy!r}"
-            )
-        if self.min_cluster_size is not None and self.min_cluster_size < 2:
-            raise ConfigError("themes.min_cluster_size: must be at least 2")
-        if not -1.0 <= self.codebook_threshold <= 1.0:
-            raise ConfigError("themes.codebook_threshold: must lie in [-1, 1]")
+        try:
+            super().__post_init__()
+        except ValueError as exc:
+            raise ConfigError(f"themes.{exc}") from None
 
 
 @dataclass(frozen=True)
@@ -183,6 +172,8 @@ def _build(cls, data: Any, where: str):
     kwargs = {}
     for key in sorted(map(str, data)):
         path = f"{where}.{key}" if where else key
+        if key in getattr(cls, "derived", ()):
+            raise ConfigError(f"{path}: not a setting of its own here (set the top-level seed)")
         if key not in names:
             close = difflib.get_close_matches(key, names, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(names)})"
@@ -232,7 +223,11 @@ def config_to_dict(config: RunConfig) -> dict:
             return {k: plain(x) for k, x in v.items()}
         return v
 
-    return plain(dataclasses.asdict(config))
+    data = plain(dataclasses.asdict(config))
+    for f in dataclasses.fields(config):
+        for name in getattr(getattr(config, f.name), "derived", ()):
+            data[f.name].pop(name, None)
+    return data
 
 
 def with_overrides(config: RunConfig, **sections: dict) -> RunConfig:

@@ -10,6 +10,7 @@ folder (Parquet tables, the fitted model, ``run.json``) from which
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -108,26 +109,11 @@ def _stats_dict(stats) -> dict:
 
 
 def theme_options(config: RunConfig):
-    """:class:`~analysis.themes.ThemeOptions` from the config."""
+    """:class:`~analysis.themes.ThemeOptions` from the config, seeded with ``config.seed``."""
     from .themes import ThemeOptions
 
-    t = config.themes
-    return ThemeOptions(
-        min_cluster_size=t.min_cluster_size,
-        min_samples=t.min_samples,
-        n_neighbors=t.n_neighbors,
-        n_components=t.n_components,
-        align=t.align,
-        codebook_mode=t.codebook_mode,
-        codebook_threshold=t.codebook_threshold,
-        outlier_strategy=t.outlier_strategy,
-        outlier_threshold=t.outlier_threshold,
-        top_n_terms=t.top_n_terms,
-        n_representative=t.n_representative,
-        extra_stop_words=t.extra_stop_words,
-        max_fit_passages=t.max_fit_passages,
-        random_state=config.seed,
-    )
+    values = {f.name: getattr(config.themes, f.name) for f in dataclasses.fields(ThemeOptions)}
+    return ThemeOptions(**{**values, "random_state": config.seed})
 
 
 def themes_stage(kept: pd.DataFrame, vectors: np.ndarray, embedder, config: RunConfig):

@@ -105,19 +105,19 @@ class ThemeOptions:
 
     def __post_init__(self):
         if self.codebook_mode not in CODEBOOK_MODES:
-            raise ValueError(f"codebook_mode must be one of {CODEBOOK_MODES}, not {self.codebook_mode!r}")
+            raise ValueError(f"codebook_mode: must be one of {list(CODEBOOK_MODES)}, got {self.codebook_mode!r}")
         if self.outlier_strategy not in OUTLIER_STRATEGIES:
             raise ValueError(
-                f"outlier_strategy must be one of {OUTLIER_STRATEGIES}, not {self.outlier_strategy!r}"
+                f"outlier_strategy: must be one of {list(OUTLIER_STRATEGIES)}, got {self.outlier_strategy!r}"
             )
         if self.min_cluster_size is not None and self.min_cluster_size < 2:
-            raise ValueError("min_cluster_size must be at least 2")
+            raise ValueError("min_cluster_size: must be at least 2")
         if not -1.0 <= self.codebook_threshold <= 1.0:
-            raise ValueError("codebook_threshold must lie in [-1, 1]")
+            raise ValueError("codebook_threshold: must lie in [-1, 1]")
         if self.max_fit_passages is not None and self.max_fit_passages < 100:
-            raise ValueError("max_fit_passages must be at least 100 (or None)")
+            raise ValueError("max_fit_passages: must be at least 100 (or null)")
         if self.n_components < 2 or self.n_neighbors < 2:
-            raise ValueError("n_components and n_neighbors must be at least 2")
+            raise ValueError("n_components, n_neighbors: must be at least 2")
 
 
 def auto_min_cluster_size(n_passages: int) -> int:
