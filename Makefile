@@ -17,7 +17,7 @@ export PYTHONHASHSEED := 0
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[test,dask]"
 	$(PY) -m pip install --quiet --no-deps $(BERTOPIC)
 	@touch $@
 

@@ -58,8 +58,11 @@ def cmd_corpus(args) -> int:
     from .corpus import summarize_corpus
     from .pipeline import corpus_stage
 
+    from .distributed import dask_client
+
     config = _config(args, path=str(args.path), **_corpus_overrides(args))
-    documents, passages = corpus_stage(config)
+    with dask_client(args.scheduler) as client:
+        documents, passages = corpus_stage(config, client=client)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     documents.to_parquet(out / "documents.parquet", index=False)
@@ -73,6 +76,7 @@ def cmd_corpus(args) -> int:
 def cmd_themes(args) -> int:
     import pandas as pd
 
+    from .distributed import dask_client
     from .pipeline import embed_stage, kept_passages, themes_stage
 
     config = _config(args)
@@ -82,7 +86,8 @@ def cmd_themes(args) -> int:
         return 2
     kept = kept_passages(pd.read_parquet(src / "passages.parquet"))
     t0 = time.perf_counter()
-    embedder, vectors, cache = embed_stage(kept, config)
+    with dask_client(args.scheduler) as client:
+        embedder, vectors, cache = embed_stage(kept, config, client=client)
     t1 = time.perf_counter()
     assignments, themes, tmap, model = themes_stage(kept, vectors, embedder, config)
     out = Path(args.out)
@@ -111,7 +116,7 @@ def cmd_run(args) -> int:
     out = Path(args.out)
     results = out / "results"
     t0 = time.perf_counter()
-    result = run(config, results_dir=results)
+    result = run(config, results_dir=results, scheduler=args.scheduler)
     written = build_report(results, out, command=_command_line())
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
     print(f"{result.info['n_documents']} documents, {result.info['n_passages_kept']} kept passages, "
@@ -140,6 +145,24 @@ def _add_corpus_columns(p: argparse.ArgumentParser) -> None:
     p.add_argument("--partner-column", help="partner column (countries separated by ';')")
 
 
+def _add_scheduler(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--scheduler", type=_scheduler,
+        help="run on Dask workers: 'local:N' (N local worker processes) or 'tcp://HOST:PORT' "
+             "(a running scheduler); needs the 'dask' extra. Default: this process",
+    )  # fmt: skip
+
+
+def _scheduler(value: str) -> str:
+    from .distributed import parse_scheduler
+
+    try:
+        parse_scheduler(value)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coopthemes", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress messages")
@@ -150,18 +173,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--config", help="YAML configuration")
     _add_corpus_columns(p)
+    _add_scheduler(p)
     p.set_defaults(func=cmd_corpus)
 
     p = sub.add_parser("themes", help="embed kept passages and fit cross-lingual themes")
     p.add_argument("corpus_dir", help="folder written by `coopthemes corpus`")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--config", help="YAML configuration")
+    _add_scheduler(p)
     p.set_defaults(func=cmd_themes)
 
     p = sub.add_parser("run", help="corpus -> embeddings -> themes -> prevalence -> figures and tables")
     p.add_argument("--config", help="YAML configuration")
     p.add_argument("--corpus", help="corpus path (default: the config's, else seeds/)")
     p.add_argument("--out", default="figures", help="output folder (default: figures)")
+    _add_scheduler(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("report", help="redraw figures and tables from a results folder")

@@ -48,8 +48,11 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def corpus_stage(config: RunConfig, *, show_progress: bool | None = None):
+def corpus_stage(config: RunConfig, *, show_progress: bool | None = None, client=None):
     """Load, repair and split the configured corpus.
+
+    ``client`` (a ``distributed.Client``) cleans and splits the documents on
+    its Dask workers; the tables are identical to a single-process run.
 
     Returns
     -------
@@ -57,6 +60,11 @@ def corpus_stage(config: RunConfig, *, show_progress: bool | None = None):
     """
     from .corpus import load_corpus
 
+    map_func = None
+    if client is not None:
+        from .distributed import client_mapper
+
+        map_func = client_mapper(client)
     c = config.corpus
     return load_corpus(
         c.path,
@@ -71,6 +79,7 @@ def corpus_stage(config: RunConfig, *, show_progress: bool | None = None):
         home_country=c.home_country,
         gazetteer=c.gazetteer,
         show_progress=show_progress,
+        map_func=map_func,
     )
 
 
@@ -80,8 +89,12 @@ def kept_passages(passages: pd.DataFrame) -> pd.DataFrame:
     return kept.sort_values("passage_id", ignore_index=True)
 
 
-def embed_stage(kept: pd.DataFrame, config: RunConfig, *, show_progress: bool | None = None):
+def embed_stage(kept: pd.DataFrame, config: RunConfig, *, show_progress: bool | None = None, client=None):
     """Embed kept passages through the on-disk cache.
+
+    ``client`` (a ``distributed.Client``) computes the chunks missing from the
+    cache on its Dask workers, each of which loads the encoder once; the
+    vectors and the cache are the same as in one process.
 
     Returns
     -------
@@ -98,7 +111,16 @@ def embed_stage(kept: pd.DataFrame, config: RunConfig, *, show_progress: bool | 
     if e.backend == "tfidf-svd":
         embedder.fit(texts)
     cache = EmbeddingCache(e.cache_dir, show_progress=show_progress)
-    vectors = cache.embed(embedder, texts, kept["passage_id"].tolist())
+    ids = kept["passage_id"].tolist()
+    if client is None:
+        vectors = cache.embed(embedder, texts, ids)
+    else:
+        from .distributed import embed_distributed
+
+        # A fitted lexical model travels to the workers; a named encoder is
+        # built there from its spec, once per worker.
+        source = embedder if e.backend == "tfidf-svd" else e.backend
+        vectors = embed_distributed(client, source, texts, ids, cache=cache)
     stats = cache.cache_stats
     return embedder, vectors, _stats_dict(stats)
 
@@ -227,8 +249,19 @@ def _timed(timings: dict, name: str):
     return _T()
 
 
-def run(config: RunConfig, *, results_dir: str | Path, show_progress: bool | None = None) -> RunResult:
+def run(
+    config: RunConfig,
+    *,
+    results_dir: str | Path,
+    show_progress: bool | None = None,
+    scheduler: str | None = None,
+) -> RunResult:
     """Run every stage and write the results folder.
+
+    ``scheduler`` (``"local:N"`` or ``"tcp://HOST:PORT"``, see
+    :func:`analysis.distributed.parse_scheduler`) runs loading, cleaning and
+    embedding on Dask workers; the results are identical to ``None`` (one
+    process).
 
     Returns
     -------
@@ -240,12 +273,17 @@ def run(config: RunConfig, *, results_dir: str | Path, show_progress: bool | Non
     """
     from .provenance import corpus_hash
 
+    from .distributed import dask_client
+
     timings: dict[str, float] = {}
-    with _timed(timings, "corpus"):
-        documents, passages = corpus_stage(config, show_progress=show_progress)
-    kept = kept_passages(passages)
-    with _timed(timings, "embeddings"):
-        embedder, vectors, cache = embed_stage(kept, config, show_progress=show_progress)
+    with dask_client(scheduler) as client:
+        with _timed(timings, "corpus"):
+            documents, passages = corpus_stage(config, show_progress=show_progress, client=client)
+        kept = kept_passages(passages)
+        with _timed(timings, "embeddings"):
+            embedder, vectors, cache = embed_stage(
+                kept, config, show_progress=show_progress, client=client
+            )
     with _timed(timings, "themes"):
         assignments, themes, tmap, model = themes_stage(kept, vectors, embedder, config)
     with _timed(timings, "prevalence"):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import pandas as pd
 
@@ -75,14 +76,37 @@ def _progress(items: list, show: bool | None, desc: str):
     return tqdm(items, desc=desc, unit="doc")
 
 
-def _clean_all(rows: list[_Row], *, options: CorpusOptions, show: bool | None) -> None:
-    for row in _progress(rows, show, "cleaning"):
-        if row.raw.status != "ok" or row.raw.text is None:
-            continue
-        try:
-            row.clean = clean_document(row.raw, language=row.language, options=options)
-        except Exception as exc:  # one broken document never stops the run
-            row.error = f"{type(exc).__name__}: {exc}"
+#: ``map_func(func, items) -> list``: ``func`` applied to every item, results in input order.
+MapFunc = Callable[[Callable, list], list]
+
+
+def _clean_task(
+    item: tuple[RawDocument, str | None], *, options: CorpusOptions
+) -> tuple[CleanDocument | None, str | None]:
+    """``(clean document, None)``, or ``(None, error message)`` if cleaning raised."""
+    raw, language = item
+    try:
+        return clean_document(raw, language=language, options=options), None
+    except Exception as exc:  # one broken document never stops the run
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def _local_map(show: bool | None) -> MapFunc:
+    def run(func: Callable, items: list) -> list:
+        return [func(item) for item in _progress(items, show, "cleaning")]
+
+    return run
+
+
+def _clean_all(
+    rows: list[_Row], *, options: CorpusOptions, show: bool | None, map_func: MapFunc | None = None
+) -> None:
+    """Clean every readable document, in this process or through ``map_func``."""
+    todo = [row for row in rows if row.raw.status == "ok" and row.raw.text is not None]
+    run = map_func or _local_map(show)
+    results = run(partial(_clean_task, options=options), [(row.raw, row.language) for row in todo])
+    for row, (clean, error) in zip(todo, results, strict=True):
+        row.clean, row.error = clean, error
 
 
 def _detect(rows: list[_Row], *, languages: tuple[str, ...], options: CorpusOptions) -> None:
@@ -234,6 +258,7 @@ def load_corpus(
     gazetteer: str | Path | None = None,
     options: CorpusOptions | None = None,
     show_progress: bool | None = None,
+    map_func: MapFunc | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Load, clean and cut a corpus into the ``documents`` and ``passages`` tables.
 
@@ -258,6 +283,14 @@ def load_corpus(
         Passage lengths, duplicate threshold, partner scoring.
     show_progress : bool or None
         Progress bar; None shows it only when stderr is a terminal.
+    map_func : callable or None
+        Runs the per-document cleaning (repair, furniture, passages):
+        ``map_func(func, items)`` returns ``[func(item) for item in items]``,
+        in input order, computed anywhere, e.g. on Dask workers with
+        :func:`analysis.distributed.client_mapper`. ``func`` and the items
+        are picklable. None cleans in this process. Reading, language
+        detection and the steps across documents (duplicates, the ledger)
+        run here either way, so the tables are the same.
 
     Returns
     -------
@@ -293,7 +326,7 @@ def load_corpus(
     raws = _read_inputs(Path(path), columns=columns, gazetteer=gaz, extra=extra)
     rows = [_Row(raw=raw) for raw in _unique_doc_ids(raws)]
     _detect(rows, languages=languages, options=options)
-    _clean_all(rows, options=options, show=show_progress)
+    _clean_all(rows, options=options, show=show_progress, map_func=map_func)
     _detect_passages(rows, languages=languages)
     documents, passages = _assemble(rows, gazetteer=gaz, home_country=home_country, options=options)
     _flag_duplicates(passages, options)

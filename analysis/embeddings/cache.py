@@ -258,46 +258,80 @@ class EmbeddingCache:
             vectors = embedder.embed(texts, show_progress=False)
         else:
             vectors = embedder.embed(texts)
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if vectors.ndim != 2 or vectors.shape[0] != len(texts):
-            raise ValueError(
-                f"embedder {embedder!r} returned shape {vectors.shape} for {len(texts)} texts"
-            )
-        return vectors
+        return _as_matrix(vectors, n=len(texts), embedder=embedder)
 
-    def _chunk(self, embedder, *, identity, dim, texts, ids, hashes) -> np.ndarray:
-        """Vectors of one chunk, from disk if a valid entry exists, else computed."""
+    def _entry(self, *, identity: dict, dim: int, hashes: list[str]) -> tuple[tuple, dict]:
+        """Paths and expected header of the entry of one chunk."""
         key = chunk_key(identity, hashes)
-        paths = self._paths(identity["backend"], key)
         expected = {
             "format": CACHE_FORMAT,
             **identity,
             "key": key,
-            "n": len(texts),
+            "n": len(hashes),
             "dim": dim,
             "texts_sha256": _digest(hashes),
         }
-        if paths[2].exists():
-            try:
-                vectors = self._read(paths, header_expected=expected, ids=ids)
-            except _Invalid:
-                self._stats.rejected += 1
-            else:
-                self._stats.hits += 1
-                self._stats.texts_cached += len(texts)
-                return vectors
-        vectors = self._compute(embedder, texts)
-        if vectors.shape[1] != dim:
+        return self._paths(identity["backend"], key), expected
+
+    def _lookup(self, paths, *, expected: dict, ids: list[str]) -> np.ndarray | None:
+        """Vectors of a valid entry, or None (absent, or rejected and counted)."""
+        if not paths[2].exists():
+            return None
+        try:
+            vectors = self._read(paths, header_expected=expected, ids=ids)
+        except _Invalid:
+            self._stats.rejected += 1
+            return None
+        self._stats.hits += 1
+        self._stats.texts_cached += len(ids)
+        return vectors
+
+    def _store(self, paths, *, expected: dict, ids: list[str], vectors: np.ndarray, embedder) -> None:
+        if vectors.shape[1] != expected["dim"]:
             raise ValueError(
                 f"embedder {embedder!r} returned dimension {vectors.shape[1]}, "
-                f"but its dim attribute is {dim}"
+                f"but its dim attribute is {expected['dim']}"
             )
         self._write(paths, header=expected, ids=ids, vectors=vectors)
         self._stats.misses += 1
-        self._stats.texts_embedded += len(texts)
+        self._stats.texts_embedded += len(ids)
+
+    def _chunk(self, embedder, *, identity, dim, texts, ids, hashes) -> np.ndarray:
+        """Vectors of one chunk, from disk if a valid entry exists, else computed."""
+        paths, expected = self._entry(identity=identity, dim=dim, hashes=hashes)
+        vectors = self._lookup(paths, expected=expected, ids=ids)
+        if vectors is None:
+            vectors = self._compute(embedder, texts)
+            self._store(paths, expected=expected, ids=ids, vectors=vectors, embedder=embedder)
         return vectors
 
-    def embed(self, embedder, texts: Sequence[str], ids: Sequence[str]) -> np.ndarray:
+    def _embed_mapped(self, embedder, map_chunks, *, texts, ids, hashes, bounds) -> np.ndarray:
+        """Vectors from the cache, the missing chunks computed by ``map_chunks``.
+
+        The missing chunks are handed to ``map_chunks`` in one call; each
+        result is checked and written as soon as the returned iterable yields it.
+        """
+        identity, dim = _identity(embedder), int(embedder.dim)
+        out = np.zeros((len(texts), dim), dtype=np.float32)
+        todo = []
+        for start, stop in bounds:
+            paths, expected = self._entry(identity=identity, dim=dim, hashes=hashes[start:stop])
+            vectors = self._lookup(paths, expected=expected, ids=ids[start:stop])
+            if vectors is None:
+                todo.append((start, stop, paths, expected))
+            else:
+                out[start:stop] = vectors
+        if not todo:
+            return out
+        results = map_chunks([texts[start:stop] for start, stop, _, _ in todo])
+        for (start, stop, paths, expected), vectors in zip(todo, results, strict=True):
+            self._stats.model_calls += 1
+            vectors = _as_matrix(vectors, n=stop - start, embedder=embedder)
+            self._store(paths, expected=expected, ids=ids[start:stop], vectors=vectors, embedder=embedder)
+            out[start:stop] = vectors
+        return out
+
+    def embed(self, embedder, texts: Sequence[str], ids: Sequence[str], *, map_chunks=None) -> np.ndarray:
         """Embed texts, reading and writing the cache chunk by chunk.
 
         Parameters
@@ -309,6 +343,14 @@ class EmbeddingCache:
         ids : sequence of str, length n
             Unique passage ids of the texts, stored beside the vectors and
             checked on load.
+        map_chunks : callable or None, default None
+            Computes the chunks missing from the cache elsewhere (e.g. on
+            Dask workers, :func:`analysis.distributed.embed_distributed`):
+            called once with the list of the missing chunks' texts, it returns
+            an iterable of one ``ndarray of shape (len(chunk), dim)`` per
+            chunk, in the same order. ``embedder.embed`` is then never
+            called; the chunks, keys and entries are those of a run without
+            ``map_chunks``. None embeds in this process.
 
         Returns
         -------
@@ -319,6 +361,10 @@ class EmbeddingCache:
         dim = int(embedder.dim)
         hashes = [text_hash(t) for t in texts]
         bounds = chunk_bounds(hashes, chunk_size=self.chunk_size)
+        if map_chunks is not None:
+            return self._embed_mapped(
+                embedder, map_chunks, texts=texts, ids=ids, hashes=hashes, bounds=bounds
+            )
         out = np.zeros((len(texts), dim), dtype=np.float32)
         bar = self._progress(len(texts), identity["backend"])
         try:
@@ -347,6 +393,14 @@ class EmbeddingCache:
         from tqdm.auto import tqdm
 
         return tqdm(total=total, desc=f"embeddings ({backend}, cached)", unit="text", leave=False)
+
+
+def _as_matrix(vectors, *, n: int, embedder) -> np.ndarray:
+    """``vectors`` as a C-contiguous float32 matrix of ``n`` rows, or a ValueError."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if vectors.ndim != 2 or vectors.shape[0] != n:
+        raise ValueError(f"embedder {embedder!r} returned shape {vectors.shape} for {n} texts")
+    return vectors
 
 
 def _check_inputs(texts, ids) -> tuple[list[str], list[str]]:
