@@ -13,6 +13,7 @@ from analysis.themes import (
     ThemeOptions,
     auto_min_cluster_size,
     auto_min_samples,
+    max_cluster_size,
     fit_themes,
     load_codebook,
 )
@@ -175,6 +176,34 @@ def test_auto_cluster_size_scales_with_the_corpus():
     assert auto_min_cluster_size(2400) == 48
     assert auto_min_cluster_size(100_000) == 200
     assert [auto_min_samples(m) for m in (3, 5, 48, 200)] == [2, 2, 10, 40]
+
+
+def test_max_cluster_size_from_a_share():
+    assert max_cluster_size(8178, 164, 0.5) == 4089
+    assert max_cluster_size(1001, 20, 0.5) == 501  # rounded up
+    assert max_cluster_size(30, 20, 0.5) == 20  # never below the minimum cluster size
+    assert max_cluster_size(1000, 20, None) == max_cluster_size(1000, 20, 1.0) == 0  # HDBSCAN: no limit
+    with pytest.raises(ValueError, match="max_cluster_share"):
+        ThemeOptions(max_cluster_share=0.0)
+
+
+def test_cluster_share_limit_splits_a_collapsed_selection():
+    """Excess of mass keeps a supercluster of 4 themes (2/3 of the points); the limit splits it."""
+    from hdbscan import HDBSCAN
+
+    rng = np.random.default_rng(0)
+    square = [(0.0, 0.0), (2.5, 0.0), (0.0, 2.5), (2.5, 2.5)]
+    centres = square + [(100 + x, y) for x, y in square[:2]]
+    X = np.concatenate([rng.normal(c, 0.5, size=(100, 2)) for c in centres])
+
+    def sizes(share):
+        hdb = HDBSCAN(min_cluster_size=40, min_samples=8, max_cluster_size=max_cluster_size(len(X), 40, share))
+        labels = hdb.fit_predict(X)
+        return sorted(np.bincount(labels[labels >= 0]).tolist(), reverse=True)
+
+    assert sizes(None)[0] == 400
+    limited = sizes(0.5)
+    assert len(limited) == 6 and max(limited) <= 100
 
 
 def test_alignment_puts_translations_in_one_theme(corpus, embedder):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .codebook import Codebook, CodebookError, load_codebook
-from .model import ThemeModel, ThemeOptions, auto_min_cluster_size, auto_min_samples
+from .model import ThemeModel, ThemeOptions, auto_min_cluster_size, auto_min_samples, max_cluster_size
 
 __all__ = [
     "Codebook",
@@ -15,6 +15,7 @@ __all__ = [
     "ThemeOptions",
     "auto_min_cluster_size",
     "auto_min_samples",
+    "max_cluster_size",
     "fit_themes",
     "load_codebook",
     "theme_map",

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -37,7 +38,7 @@ from .terms import describe_themes, theme_centroids
 from .tokenize import make_vectorizer, segment_all
 from .codebook import seed_words
 
-__all__ = ["ThemeModel", "ThemeOptions", "OUTLIER_STRATEGIES", "auto_min_cluster_size", "auto_min_samples"]
+__all__ = ["ThemeModel", "ThemeOptions", "OUTLIER_STRATEGIES", "auto_min_cluster_size", "auto_min_samples", "max_cluster_size"]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,13 @@ class ThemeOptions:
         fifth of the cluster size: HDBSCAN's own default, equal to the
         cluster size, leaves many outliers and merges themes into a few
         large clusters).
+    max_cluster_share : float or None
+        Largest share of the passages one HDBSCAN cluster may hold (HDBSCAN's
+        ``max_cluster_size``), default one half; ``None`` sets no limit. With
+        large cluster sizes, HDBSCAN's excess-of-mass selection can keep the
+        root split and return two clusters for a whole corpus (on 8,178 UNC
+        passages: 2 clusters, NMI 0.10; with the limit: 13, NMI 0.26); the
+        limit makes it select the clusters below such a split instead.
     n_neighbors, n_components, min_dist : UMAP settings.
     align : bool
         Centre embeddings per language before clustering.
@@ -89,6 +97,7 @@ class ThemeOptions:
 
     min_cluster_size: int | None = None
     min_samples: int | None = None
+    max_cluster_share: float | None = 0.5
     n_neighbors: int = 15
     n_components: int = 5
     min_dist: float = 0.0
@@ -112,6 +121,8 @@ class ThemeOptions:
             )
         if self.min_cluster_size is not None and self.min_cluster_size < 2:
             raise ValueError("min_cluster_size: must be at least 2")
+        if self.max_cluster_share is not None and not 0.0 < self.max_cluster_share <= 1.0:
+            raise ValueError(f"max_cluster_share: must lie in (0, 1] (or null), got {self.max_cluster_share!r}")
         if not -1.0 <= self.codebook_threshold <= 1.0:
             raise ValueError("codebook_threshold: must lie in [-1, 1]")
         if self.max_fit_passages is not None and self.max_fit_passages < 100:
@@ -131,6 +142,13 @@ def fit_sample(n: int, *, max_passages: int | None, random_state: int) -> np.nda
         return np.arange(n)
     rng = np.random.default_rng(random_state)
     return np.sort(rng.choice(n, size=max_passages, replace=False))
+
+
+def max_cluster_size(n_passages: int, min_cluster_size: int, share: float | None) -> int:
+    """HDBSCAN ``max_cluster_size`` for a share of the passages (0: no limit), never below the minimum."""
+    if share is None or share >= 1.0:
+        return 0
+    return int(max(min_cluster_size, math.ceil(share * n_passages)))
 
 
 def auto_min_samples(min_cluster_size: int) -> int:
@@ -211,6 +229,7 @@ class ThemeModel:
         hdbscan_model = HDBSCAN(
             min_cluster_size=mcs,
             min_samples=o.min_samples or auto_min_samples(mcs),
+            max_cluster_size=max_cluster_size(n, mcs, o.max_cluster_share),
             metric="euclidean",
             cluster_selection_method="eom",
             prediction_data=True,
