@@ -77,7 +77,7 @@ def cmd_themes(args) -> int:
     import pandas as pd
 
     from .distributed import dask_client
-    from .pipeline import embed_stage, kept_passages, themes_stage
+    from .pipeline import embed_stage, kept_passages, save_model, themes_stage
 
     config = _config(args)
     src = Path(args.corpus_dir)
@@ -95,7 +95,7 @@ def cmd_themes(args) -> int:
     assignments.to_parquet(out / "assignments.parquet", index=False)
     themes.to_parquet(out / "themes.parquet", index=False)
     tmap.to_parquet(out / "theme_map.parquet", index=False)
-    model.save(out / "model")
+    save_model(model, out / "model")
     print(f"embedded {len(kept)} passages in {t1 - t0:.1f} s (cache: {cache})")
     summary = themes[["theme_id", "theme", "codebook_id", "size", "language_mix"]]
     _print_tables(f"{len(themes)} themes, {int(assignments['is_outlier'].sum())} outlier passages before reduction",
@@ -120,7 +120,7 @@ def cmd_run(args) -> int:
     written = build_report(results, out, command=_command_line())
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
     print(f"{result.info['n_documents']} documents, {result.info['n_passages_kept']} kept passages, "
-          f"{result.info['n_themes']} themes; cache {result.info.get('cache')}")
+          f"{result.info['n_themes']} themes ({result.info['themes_cache']}); embedding cache {result.info.get('cache')}")
     print(f"stages: {timings}; total {time.perf_counter() - t0:.1f} s")
     print(f"wrote {len(written)} files under {out} (results in {results}, MANIFEST.json)")
     return 0

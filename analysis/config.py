@@ -76,6 +76,9 @@ class ThemesConfig(ThemeOptions):
     """
 
     codebook: str | None = None
+    #: Reuse a fitted theme model when passages, vectors, settings, codebook and
+    #: library versions are all unchanged (kept next to the embedding cache).
+    cache: bool = True
 
     #: Fields a configuration file may not set (they derive from elsewhere).
     derived = ("random_state",)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,23 +140,144 @@ def theme_options(config: RunConfig):
     return ThemeOptions(**{**values, "random_state": config.seed})
 
 
-def themes_stage(kept: pd.DataFrame, vectors: np.ndarray, embedder, config: RunConfig):
-    """Fit themes on kept passages.
+def themes_stage(kept: pd.DataFrame, vectors: np.ndarray, embedder, config: RunConfig, *, cache: bool | None = None):
+    """Fit themes on kept passages, or reuse an identical earlier fit.
+
+    With ``config.themes.cache`` (default) a fit is stored under
+    :func:`themes_cache_dir` and reused when the passages (ids, texts,
+    languages), their vectors, the theme settings and seed, the codebook and
+    the versions of the fitting libraries are all the same; a damaged entry is
+    refitted, never trusted. ``cache`` overrides the config.
 
     Returns
     -------
     assignments, themes, theme_map : DataFrame
     model : ThemeModel
+        ``model.from_cache_`` is the cache folder it was loaded from, or None
+        when it was fitted here.
     """
-    from .themes import fit_themes, load_codebook, theme_map
+    from .themes import ThemeModel, fit_themes, load_codebook, theme_map
 
     codebook = None
     if config.themes.codebook_mode != "off":
         codebook = load_codebook(config.themes.codebook, languages=config.corpus.languages)
+    use_cache = config.themes.cache if cache is None else cache
+    entry = themes_cache_dir(config) / themes_fit_key(kept, vectors, config, codebook) if use_cache else None
+    if entry is not None:
+        hit = _read_fit(entry, embedder=embedder, codebook=codebook)
+        if hit is not None:
+            return hit
     assignments, themes, model = fit_themes(
         kept, vectors, embedder=embedder, codebook=codebook, options=theme_options(config)
     )
-    return assignments, themes, theme_map(model, random_state=config.seed), model
+    tmap = theme_map(model, random_state=config.seed)
+    model.from_cache_ = None
+    if entry is not None:
+        _write_fit(entry, assignments, themes, tmap, model)
+    return assignments, themes, tmap, model
+
+
+#: Libraries whose versions can change a fit: part of the theme cache key.
+_FIT_LIBRARIES = ("bertopic", "hdbscan", "numba", "numpy", "pandas", "scikit-learn", "scipy", "umap-learn",
+                  "underthesea", "stopwordsiso")
+
+
+def themes_cache_dir(config: RunConfig) -> Path:
+    """Where fitted theme models are kept: ``themes/`` beside the embedding cache."""
+    return Path(config.embeddings.cache_dir).parent / "themes"
+
+
+def themes_fit_key(kept: pd.DataFrame, vectors: np.ndarray, config: RunConfig, codebook) -> str:
+    """sha256 of everything a theme fit depends on."""
+    import hashlib
+    from importlib.metadata import PackageNotFoundError, version
+
+    from . import __version__
+
+    h = hashlib.sha256()
+
+    def feed(obj) -> None:
+        data = json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
+        h.update(len(data).to_bytes(8, "little") + data)
+
+    versions = {}
+    for lib in _FIT_LIBRARIES:
+        try:
+            versions[lib] = version(lib)
+        except PackageNotFoundError:
+            versions[lib] = None
+    feed({"coopthemes": __version__, "libraries": versions})
+    feed(dataclasses.asdict(theme_options(config)))
+    feed(None if codebook is None else dataclasses.asdict(codebook))
+    for column in ("passage_id", "doc_id", "language", "text"):
+        feed(kept[column].astype(str).tolist() if column in kept else None)
+    X = np.ascontiguousarray(vectors, dtype=np.float32)
+    feed(list(X.shape))
+    h.update(X.tobytes())
+    return h.hexdigest()
+
+
+_FIT_TABLES = ("assignments", "themes", "theme_map")
+
+
+def save_model(model, path: str | Path) -> Path:
+    """Save a theme model to ``path``; one reused from the cache is copied as stored, byte for byte."""
+    path = Path(path)
+    source = getattr(model, "from_cache_", None)
+    if source is None:
+        return model.save(path)
+    if path.exists():
+        shutil.rmtree(path)
+    shutil.copytree(Path(source) / "model", path)
+    return path
+
+
+def _file_digests(folder: Path) -> dict[str, str]:
+    import hashlib
+
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "entry.json"
+    }  # fmt: skip
+
+
+def _read_fit(entry: Path, *, embedder, codebook):
+    """A stored fit, or None when absent or damaged (then it is refitted)."""
+    from .themes import ThemeModel
+
+    if not (entry / "entry.json").is_file():
+        return None
+    try:
+        recorded = json.loads((entry / "entry.json").read_text(encoding="utf-8"))
+        if recorded.get("files") != _file_digests(entry):
+            raise ValueError("files differ from their recorded sha256")
+        tables = [pd.read_parquet(entry / f"{name}.parquet") for name in _FIT_TABLES]
+        model = ThemeModel.load(entry / "model", embedder=embedder, codebook=codebook)
+    except Exception as err:  # anything unreadable is refitted
+        log.warning("theme cache entry %s is damaged (%s); refitting", entry, err)
+        return None
+    model.from_cache_ = entry
+    return (*tables, model)
+
+
+def _write_fit(entry: Path, assignments, themes, tmap, model) -> None:
+    """Store a fit atomically: written to a temporary folder, then renamed."""
+    import tempfile
+
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=entry.parent, prefix=f".{entry.name}."))
+    try:
+        for name, table in zip(_FIT_TABLES, (assignments, themes, tmap)):
+            table.to_parquet(tmp / f"{name}.parquet", index=False)
+        model.save(tmp / "model")
+        (tmp / "entry.json").write_text(json.dumps({"files": _file_digests(tmp)}, indent=1, sort_keys=True),
+                                        encoding="utf-8")
+        if entry.exists():
+            shutil.rmtree(entry)
+        os.replace(tmp, entry)
+    except OSError as err:  # a full or read-only disk costs the reuse, not the run
+        log.warning("could not store the theme fit in %s: %s", entry, err)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def breakdowns(group_column: str) -> dict[str, tuple[str, ...]]:
@@ -311,8 +434,9 @@ def run(
     }
     result = RunResult(tables=tables, info=info, timings=timings)
     write_results(result, results_dir)
-    model.save(Path(results_dir) / "model")
+    save_model(model, Path(results_dir) / "model")
     result.info["cache"] = cache
+    result.info["themes_cache"] = "reused" if getattr(model, "from_cache_", None) is not None else "fitted"
     return result
 
 

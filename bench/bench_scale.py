@@ -4,7 +4,7 @@ For each size (about 1k, 5k and all kept passages of ``../shared/data/unc_vi.jso
 taken as the first articles by ``doc_id``), two runs in fresh processes:
 
 - cold: empty embedding cache;
-- warm: the same corpus and config again, embeddings from the cache.
+- warm: the same corpus and config again: embeddings, and the theme fit, from the cache.
 
 Reported per run: seconds per stage (corpus, embeddings, themes, prevalence,
 report), total, peak resident memory after each stage, the ratio of total time
@@ -143,6 +143,7 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", default="1000,5000,all")
     parser.add_argument("--n-boot", type=int, default=2000)
     parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
+    parser.add_argument("--work", help="folder for corpora and caches (default: a new temporary folder)")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -150,7 +151,8 @@ def main(argv=None) -> int:
         return 0
     command = "python bench/bench_scale.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
     rows, cold = [], []
-    tmp = Path(tempfile.mkdtemp())
+    tmp = Path(args.work) if args.work else Path(tempfile.mkdtemp())
+    tmp.mkdir(parents=True, exist_ok=True)
     for size in args.sizes.split(","):
         n_docs = None if size == "all" else _docs_for(int(size))
         corpus = _subset(n_docs, tmp)

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from analysis.config import load_config
-from analysis.pipeline import run
+from analysis.pipeline import run, themes_cache_dir
 from analysis.report import build_report
 from analysis.themes.tokenize import stop_words
 from conftest import ROOT, SEEDS
@@ -22,12 +22,18 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory):
-    """Two runs with the same config into two folders, sharing one embedding cache."""
+    """Two runs with the same config into two folders, sharing one embedding cache.
+
+    The stored theme fit of the first run is removed before the second, so that
+    both fit their themes; a third run (``c``) reuses the fit of the second.
+    """
     base = tmp_path_factory.mktemp("runs")
     config = load_config(data={"corpus": {"path": str(SEEDS)},
-                               "embeddings": {"cache_dir": str(base / "cache")}})
+                               "embeddings": {"cache_dir": str(base / "cache" / "embeddings")}})
     out = []
-    for name in ("a", "b"):
+    for name in ("a", "b", "c"):
+        if name == "b":
+            shutil.rmtree(themes_cache_dir(config))
         result = run(config, results_dir=base / name / "results")
         written = build_report(base / name / "results", base / name, command="coopthemes run")
         out.append((result, base / name, written))
@@ -35,15 +41,38 @@ def two_runs(tmp_path_factory):
 
 
 def test_second_run_hits_the_cache_and_gives_identical_assignments(two_runs):
-    (first, _, _), (second, _, _) = two_runs
+    (first, _, _), (second, _, _), _ = two_runs
     assert first.info["cache"]["model_calls"] >= 1
     assert second.info["cache"]["model_calls"] == 0
+    assert first.info["themes_cache"] == second.info["themes_cache"] == "fitted"
     for name in ("assignments", "themes", "prevalence", "documents", "passages"):
         pd.testing.assert_frame_equal(first.tables[name], second.tables[name])
 
 
+def test_third_run_reuses_the_theme_fit_with_identical_results(two_runs):
+    _, (_, b, _), (third, c, _) = two_runs
+    assert third.info["themes_cache"] == "reused"
+    # MANIFEST.json names its own folder; everything else must match byte for byte
+    files = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file() and p.name != "MANIFEST.json")
+    assert any(f.parts[:2] == ("results", "model") for f in files)
+    for rel in files:
+        assert (c / rel).read_bytes() == (b / rel).read_bytes(), rel
+
+
+def test_a_damaged_theme_fit_is_refitted(two_runs, tmp_path):
+    (first, a, _), _, _ = two_runs
+    config = load_config(data={"corpus": {"path": str(SEEDS)},
+                               "embeddings": {"cache_dir": str(a.parent / "cache" / "embeddings")}})
+    [entry] = [p for p in themes_cache_dir(config).iterdir() if not p.name.startswith(".")]
+    table = entry / "assignments.parquet"
+    table.write_bytes(table.read_bytes()[:-100])
+    again = run(config, results_dir=tmp_path / "results")
+    assert again.info["themes_cache"] == "fitted"
+    pd.testing.assert_frame_equal(again.tables["assignments"], first.tables["assignments"])
+
+
 def test_tables_and_figures_are_byte_identical_across_runs(two_runs):
-    (_, a, written), (_, b, _) = two_runs
+    (_, a, written), (_, b, _), _ = two_runs
     files = sorted(p.relative_to(a) for p in written if p.suffix in {".csv", ".tex", ".md", ".pdf", ".svg", ".png"})
     assert len([f for f in files if f.suffix == ".csv"]) >= 6
     assert len([f for f in files if f.suffix == ".png"]) >= 6
@@ -52,7 +81,7 @@ def test_tables_and_figures_are_byte_identical_across_runs(two_runs):
 
 
 def test_manifest_records_every_artefact(two_runs):
-    (result, a, written), _ = two_runs
+    (result, a, written), _, _ = two_runs
     manifest = json.loads((a / "MANIFEST.json").read_text(encoding="utf-8"))
     text = json.dumps(manifest)
     for path in written:
@@ -62,7 +91,7 @@ def test_manifest_records_every_artefact(two_runs):
 
 
 def test_seed_passages_take_codebook_themes(two_runs):
-    (result, _, _), _ = two_runs
+    (result, _, _), _, _ = two_runs
     themes = result.tables["themes"]
     codebook = set(themes["codebook_id"].dropna())
     named = {"cybercrime", "training_capacity", "firefighting_rescue", "citizen_protection",
@@ -78,7 +107,7 @@ def test_seed_passages_take_codebook_themes(two_runs):
 
 
 def test_top_terms_are_words_without_stop_words(two_runs):
-    (result, _, _), _ = two_runs
+    (result, _, _), _, _ = two_runs
     themes = result.tables["themes"]
     vi_terms = [t for terms in themes["top_terms_vi"] for t in terms]
     assert any(" " in t for t in vi_terms), "multi-syllable Vietnamese words stay whole"
@@ -91,7 +120,7 @@ def test_top_terms_are_words_without_stop_words(two_runs):
 
 
 def test_themes_mix_languages(two_runs):
-    (result, _, _), _ = two_runs
+    (result, _, _), _, _ = two_runs
     assert result.info["language_purity"] < 0.9
     mixes = [json.loads(m) for m in result.tables["themes"]["language_mix"]]
     assert sum(len(m) >= 2 for m in mixes) >= len(mixes) // 2
