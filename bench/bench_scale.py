@@ -24,6 +24,7 @@ import json
 import os
 import resource
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -157,6 +158,7 @@ def main(argv=None) -> int:
         n_docs = None if size == "all" else _docs_for(int(size))
         corpus = _subset(n_docs, tmp)
         work = tmp / f"work-{size}"
+        shutil.rmtree(work, ignore_errors=True)  # cold means an empty cache
         first = _run(corpus, work, args.n_boot)
         second = _run(corpus, work, args.n_boot)
         first["run"], second["run"] = "cold", "warm"
