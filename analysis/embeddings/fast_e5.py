@@ -898,12 +898,9 @@ class FastE5Encoder:
         -------
         ndarray of shape (n_texts, 384), float32, rows of unit L2 norm
         """
-        if isinstance(texts, str):
-            raise TypeError("texts must be a sequence of strings, not a single string")
-        texts = list(texts)
-        for i, t in enumerate(texts):
-            if not isinstance(t, str):
-                raise TypeError(f"texts[{i}] is {type(t).__name__} ({t!r}), expected str")
+        from .backends import _check_texts
+
+        texts = _check_texts(texts)
         model = self._model()
         config, tokenizer = model.config, model.tokenizer
         if not texts:
