@@ -119,12 +119,15 @@ def _git(args: Sequence[str], cwd: Path) -> str | None:
 
 
 def git_state(path: str | Path | None = None) -> dict[str, Any]:
-    """Commit and dirty flag of the git repository containing ``path``.
+    """Commit of the git repository containing ``path``, and whether ``path`` differs from it.
 
     Parameters
     ----------
     path : str or Path, optional
-        A folder inside the repository; defaults to the folder of this package.
+        A folder inside the repository; defaults to the folder of this
+        package. ``dirty`` covers this folder only (modified, staged or
+        untracked files): by default the code that made the results, not the
+        results being written elsewhere in the repository.
 
     Returns
     -------
@@ -136,7 +139,7 @@ def git_state(path: str | Path | None = None) -> dict[str, Any]:
     head = _git(["rev-parse", "HEAD"], folder)
     if head is None:
         return {"commit": None, "dirty": None}
-    status = _git(["status", "--porcelain"], folder)
+    status = _git(["status", "--porcelain", "--", "."], folder)
     return {"commit": head.strip(), "dirty": None if status is None else bool(status.strip())}
 
 

@@ -111,8 +111,8 @@ def bench_one(spec: str, texts: list[str]) -> dict:
     if not np.array_equal(cold, warm):
         raise RuntimeError(f"{spec}: warm vectors differ from cold vectors")
     return {
-        "backend": spec.split(":", 1)[0],
-        "model": _short(embedder.model_id),
+        "backend": spec.split(":", 1)[0] if spec.startswith("sentence-transformers:") else spec,
+        "model": _short(embedder.model_id) + (f" ({embedder.version})" if embedder.name == "e5-small-q4" else ""),
         "dim": embedder.dim,
         "n": len(texts),
         "fit_s": fit_s,

@@ -86,6 +86,17 @@ def test_git_state_commit_and_dirty_flag(tmp_path):
     assert re.fullmatch(r"[0-9a-f]{40}", state["commit"]) and state["dirty"] is False
     (tmp_path / "a.txt").write_text("b", encoding="utf-8")
     assert git_state(tmp_path)["dirty"] is True
+    # only the given folder counts: changes beside it leave it clean
+    (tmp_path / "code").mkdir()
+    (tmp_path / "code" / "m.py").write_text("x = 1", encoding="utf-8")
+    git("add", "code/m.py")
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-am", "code")
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "f.png").write_bytes(b"png")
+    assert git_state(tmp_path / "code")["dirty"] is False
+    assert git_state(tmp_path)["dirty"] is True
+    (tmp_path / "code" / "new.py").write_text("y = 2", encoding="utf-8")
+    assert git_state(tmp_path / "code")["dirty"] is True
 
 
 # ---------------------------------------------------------------- figures
