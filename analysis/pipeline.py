@@ -207,6 +207,10 @@ def themes_fit_key(kept: pd.DataFrame, vectors: np.ndarray, config: RunConfig, c
         except PackageNotFoundError:
             versions[lib] = None
     feed({"coopthemes": __version__, "libraries": versions})
+    # the fitting code itself, so that an edited module never serves an old fit
+    package = Path(__file__).resolve().parent
+    sources = sorted((package / "themes").glob("*.py")) + [package / "embeddings" / "alignment.py"]
+    feed({str(p.relative_to(package)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sources})
     feed(dataclasses.asdict(theme_options(config)))
     feed(None if codebook is None else dataclasses.asdict(codebook))
     for column in ("passage_id", "doc_id", "language", "text"):

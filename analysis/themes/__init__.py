@@ -62,10 +62,12 @@ def fit_themes(
     return model.assignments(), model.themes(), model
 
 
-def theme_map(model: ThemeModel, *, random_state: int = 0, max_points: int = 20000) -> pd.DataFrame:
+def theme_map(model: ThemeModel, *, random_state: int = 0, max_points: int = 5000) -> pd.DataFrame:
     """2-D coordinates of passages for the theme map (seeded UMAP on centred vectors).
 
-    Above ``max_points`` passages a seeded sample is drawn.
+    Above ``max_points`` passages a seeded sample is drawn: more points only
+    overplot the figure, and the map's UMAP would take as long as the theme
+    model's own.
 
     Returns
     -------
