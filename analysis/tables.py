@@ -255,7 +255,8 @@ def prevalence_table(prevalence: pd.DataFrame, *, by: str = "partner", unit: str
     -------
     DataFrame
         Columns ``theme, <by columns>, n, n_group, share_pct, ci_95,
-        small_group``; sorted by theme then the grouping columns.
+        small_group``; sorted by theme (numbers in labels compared as
+        numbers: "D2" before "D10") then the grouping columns.
     """
     rows = select_prevalence(prevalence, unit=unit, breakdown=by)
     group = list(breakdown_columns(by))
@@ -268,7 +269,15 @@ def prevalence_table(prevalence: pd.DataFrame, *, by: str = "partner", unit: str
     out["ci_95"] = [format_interval(lo * 100.0, hi * 100.0) for lo, hi in zip(rows["ci_low"], rows["ci_high"])]
     out["ci_95"] = out["ci_95"].astype("string")
     out["small_group"] = rows["small_group"].astype(bool)
-    return out.sort_values(["theme", *group], kind="stable").reset_index(drop=True)
+    out = out.sort_values(["theme", *group], kind="stable", key=_natural_key)
+    return out.reset_index(drop=True)
+
+
+def _natural_key(column: pd.Series) -> pd.Series:
+    """Sort key comparing the digit runs of theme labels as numbers ("D2" < "D10")."""
+    if column.name != "theme":
+        return column
+    return column.astype("string").str.replace(r"\d+", lambda m: m.group(0).zfill(12), regex=True)
 
 
 def effects_table(effects: pd.DataFrame) -> pd.DataFrame:

@@ -173,6 +173,14 @@ def test_prevalence_table_by_year_and_partner_year(prevalence):
     assert both[["partner", "year", "share_pct"]].values.tolist() == [["Japan", 2020, 50.0]]
 
 
+def test_prevalence_table_orders_numbered_themes_as_numbers(prevalence):
+    one = prevalence[(prevalence["breakdown"] == "partner") & (prevalence["unit"] == "document")].head(1)
+    labels = ["D10: dịch", "D2: phim", "D1: trường", "Cybercrime"]
+    many = pd.concat([one.assign(theme=label) for label in labels], ignore_index=True)
+    table = prevalence_table(many, by="partner")
+    assert table["theme"].tolist() == ["Cybercrime", "D1: trường", "D2: phim", "D10: dịch"]
+
+
 def test_prevalence_without_breakdown_column_is_inferred(prevalence):
     rows = select_prevalence(prevalence.drop(columns="breakdown"), unit="document", breakdown="year")
     assert sorted(rows["year"].tolist()) == [2020, 2021]
