@@ -98,8 +98,10 @@ def wrap_label(label: Any, *, width: int = 24, max_lines: int = 2) -> str:
 
 
 def _theme_order(rows: pd.DataFrame) -> list[str]:
-    """Themes by mean share, largest first; ties by label."""
-    mean = rows.groupby("theme", sort=True)["share"].mean()
+    """Themes by mean share over groups that are not small, largest first; ties by label."""
+    if "small_group" in rows and not rows["small_group"].astype(bool).all():
+        rows = rows.assign(share=rows["share"].where(~rows["small_group"].astype(bool)))
+    mean = rows.groupby("theme", sort=True)["share"].mean().fillna(0.0)
     order = sorted(mean.index, key=lambda t: (-float(mean[t]), str(t)))
     return [str(t) for t in order]
 
@@ -256,8 +258,10 @@ def prevalence_trend(
     Returns
     -------
     Axes
-        Years on x (integer ticks), shares in percent on y from 0; hollow
-        markers flag small groups.
+        Years on x (integer ticks), shares in percent on y from 0. The line
+        and band join the years that are not small groups; a small group's
+        share is a hollow marker on its own, without interval, so that a
+        year of two documents neither draws nor widens the trend.
     """
     breakdown = "year" if partner is None else "partner_year"
     rows = select_prevalence(data, unit=unit, breakdown=breakdown)
@@ -276,8 +280,8 @@ def prevalence_trend(
     high = rows["ci_high"].to_numpy(dtype=float) * 100.0
     small = rows["small_group"].to_numpy(dtype=bool)
     color = color if color is not None else plt.rcParams["axes.prop_cycle"].by_key()["color"][0]
-    ax.fill_between(x, low, high, color=color, alpha=0.25, linewidth=0)
-    ax.plot(x, y, color=color, **kwargs)
+    ax.fill_between(x[~small], low[~small], high[~small], color=color, alpha=0.25, linewidth=0)
+    ax.plot(x[~small], y[~small], color=color, **kwargs)
     ax.plot(x[~small], y[~small], linestyle="none", marker="o", color=color)
     ax.plot(x[small], y[small], linestyle="none", marker="o", markerfacecolor="white", markeredgecolor=color)
     years = np.arange(x.min(), x.max() + 1)  # every year of the span, so a gap shows as a gap
@@ -336,7 +340,9 @@ def trend_grid(
         if index >= len(themes):
             ax.set_visible(False)
             axes.flat[index - ncols].tick_params(labelbottom=True)
-    axes[0, 0].set_ylim(0, float(rows["ci_high"].max()) * 105.0)
+    small = rows["small_group"].astype(bool)
+    top = max(float(rows.loc[~small, "ci_high"].max() if (~small).any() else 0.0), float(rows["share"].max()))
+    axes[0, 0].set_ylim(0, max(top, 0.01) * 105.0)
     fig.supxlabel("Year", fontsize=8)
     fig.supylabel(_unit_label(unit), fontsize=8)
     handles = [Line2D([], [], color=color, marker="o", label="share"),
