@@ -202,6 +202,11 @@ def prevalence_heatmap(
     image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, aspect="auto", interpolation="nearest", **kwargs)
     sizes = _group_sizes(rows, "_group")
     ax.set_xticks(range(len(partners)), [f"{p}\n(n={sizes[p]})" for p in partners])
+    if len(partners) > 4:  # side by side, longer labels would run into each other
+        ax.tick_params(axis="x", labelrotation=45)
+        for label in ax.get_xticklabels():
+            label.set_horizontalalignment("right")
+            label.set_rotation_mode("anchor")
     ax.set_yticks(range(len(themes)), [wrap_label(t, width=label_width, max_lines=3) for t in themes])
     ax.tick_params(length=0)
     for spine in ax.spines.values():

@@ -21,7 +21,8 @@ def main(results_dir: str | Path, out_dir: str | Path, *, formats: Sequence[str]
     if prevalence is None:
         return []
     group = group_column(results_dir)
-    size = (PAGE_WIDTH * 0.62, 0.42 * prevalence["theme"].nunique() + 0.9)
+    n_groups = prevalence.loc[prevalence["breakdown"] == group, group].nunique()
+    size = (PAGE_WIDTH * (0.62 if n_groups <= 4 else 1.0), 0.42 * prevalence["theme"].nunique() + 0.9)
     return render_figure(STEM, out_dir, formats, lambda: on_axes(
         size, lambda ax: prevalence_heatmap(prevalence, unit="document", group=group, ax=ax)))
 
