@@ -117,7 +117,11 @@ def markdown(results: dict, command: str) -> str:
              "Same cached e5-small-q4 embeddings for all pipelines. `outlier_rate`: share HDBSCAN left as "
              "outliers; coopthemes then reassigns them (outlier reduction) and BERTopic keeps them as "
              "topic -1, which counts as no theme in `crosslingual_consistency`. "
-             "`crosslingual_consistency_strict` counts HDBSCAN outliers as failures for every pipeline.", ""]
+             "`crosslingual_consistency_strict` counts HDBSCAN outliers as failures for every pipeline. "
+             "coopthemes runs with its defaults but the codebook switched off (its themes are about security "
+             "cooperation, which these corpora are not). The two BERTopic variants differ only in `language`, "
+             "which selects the embedding model when BERTopic embeds the texts itself; on precomputed "
+             "embeddings they give the same topics.", ""]
     for corpus, by_pipe in results.items():
         lines += [f"### {corpus}", "", "| metric | " + " | ".join(PIPELINES) + " |",
                   "|---|" + "---:|" * len(PIPELINES)]
