@@ -156,7 +156,7 @@ def themes_stage(kept: pd.DataFrame, vectors: np.ndarray, embedder, config: RunC
         ``model.from_cache_`` is the cache folder it was loaded from, or None
         when it was fitted here.
     """
-    from .themes import ThemeModel, fit_themes, load_codebook, theme_map
+    from .themes import fit_themes, load_codebook, theme_map
 
     codebook = None
     if config.themes.codebook_mode != "off":
