@@ -190,6 +190,15 @@ def test_prevalence_trend_unknown_theme(prevalence):
         prevalence_trend(prevalence, theme="Nope")
 
 
+def test_trend_grid_with_only_small_groups_draws_hollow_markers_only(prevalence):
+    rows = prevalence.assign(small_group=True)
+    fig = trend_grid(rows, ncols=2)
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["small group (hollow)"]
+    for ax in fig.axes:
+        assert not ax.collections  # no interval band
+        assert [len(line.get_xdata()) for line in ax.lines] == [0, 0, 3]  # no line, no filled markers
+
+
 def test_trend_grid_one_panel_per_theme_shared_y(prevalence):
     fig = trend_grid(prevalence, ncols=3)
     visible = [ax for ax in fig.axes if ax.get_visible()]

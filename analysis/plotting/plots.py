@@ -285,7 +285,8 @@ def prevalence_trend(
     high = rows["ci_high"].to_numpy(dtype=float) * 100.0
     small = rows["small_group"].to_numpy(dtype=bool)
     color = color if color is not None else plt.rcParams["axes.prop_cycle"].by_key()["color"][0]
-    ax.fill_between(x[~small], low[~small], high[~small], color=color, alpha=0.25, linewidth=0)
+    if (~small).any():
+        ax.fill_between(x[~small], low[~small], high[~small], color=color, alpha=0.25, linewidth=0)
     ax.plot(x[~small], y[~small], color=color, **kwargs)
     ax.plot(x[~small], y[~small], linestyle="none", marker="o", color=color)
     ax.plot(x[small], y[small], linestyle="none", marker="o", markerfacecolor="white", markeredgecolor=color)
@@ -350,9 +351,11 @@ def trend_grid(
     axes[0, 0].set_ylim(0, max(top, 0.01) * 105.0)
     fig.supxlabel("Year", fontsize=8)
     fig.supylabel(_unit_label(unit), fontsize=8)
-    handles = [Line2D([], [], color=color, marker="o", label="share"),
-               Patch(facecolor=color, alpha=0.25, label="95% interval")]
-    if rows["small_group"].any():
+    handles = []
+    if (~small).any():  # a line and band are drawn only for groups that are not small
+        handles += [Line2D([], [], color=color, marker="o", label="share"),
+                    Patch(facecolor=color, alpha=0.25, label="95% interval")]
+    if small.any():
         handles.append(_small_handle(color))
     fig.legend(handles=handles, loc="outside upper center", ncols=len(handles))
     return fig
