@@ -193,6 +193,7 @@ def themes_fit_key(kept: pd.DataFrame, vectors: np.ndarray, config: RunConfig, c
     from importlib.metadata import PackageNotFoundError, version
 
     from . import __version__
+    from .provenance import file_sha256
 
     h = hashlib.sha256()
 
@@ -210,7 +211,7 @@ def themes_fit_key(kept: pd.DataFrame, vectors: np.ndarray, config: RunConfig, c
     # the fitting code itself, so that an edited module never serves an old fit
     package = Path(__file__).resolve().parent
     sources = sorted((package / "themes").glob("*.py")) + [package / "embeddings" / "alignment.py"]
-    feed({str(p.relative_to(package)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sources})
+    feed({str(p.relative_to(package)): file_sha256(p) for p in sources})
     feed(dataclasses.asdict(theme_options(config)))
     feed(None if codebook is None else dataclasses.asdict(codebook))
     for column in ("passage_id", "doc_id", "language", "text"):
@@ -237,10 +238,10 @@ def save_model(model, path: str | Path) -> Path:
 
 
 def _file_digests(folder: Path) -> dict[str, str]:
-    import hashlib
+    from .provenance import file_sha256
 
     return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        str(p.relative_to(folder)): file_sha256(p)
         for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "entry.json"
     }  # fmt: skip
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 import shlex
 import signal
@@ -62,9 +61,11 @@ def child(corpus_dir: str, cache_dir: str, vectors_out: str) -> None:
 
 def _files(cache_dir: Path) -> dict[str, tuple[str, int]]:
     """Finished chunks: vector file name -> (sha256, mtime in ns)."""
+    from analysis.provenance import file_sha256
+
     out = {}
     for path in sorted(cache_dir.rglob("*.npy")):
-        out[path.name] = (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns)
+        out[path.name] = (file_sha256(path), path.stat().st_mtime_ns)
     return out
 
 
