@@ -77,7 +77,7 @@ def _peak_rss_mib() -> float:
 
 
 def _make(spec: str, texts: list[str]):
-    from analysis.embeddings import get_embedder
+    from coopthemes.embeddings import get_embedder
 
     embedder = get_embedder(spec, show_progress=False)
     t0 = time.perf_counter()
@@ -93,7 +93,7 @@ def _short(model_id: str) -> str:
 
 def bench_one(spec: str, texts: list[str]) -> dict:
     """Cold and warm runs of one backend (run in a child process)."""
-    from analysis.embeddings import EmbeddingCache
+    from coopthemes.embeddings import EmbeddingCache
 
     rss_base = _peak_rss_mib()
     ids = [f"p{i:05d}" for i in range(len(texts))]
@@ -177,7 +177,7 @@ def run_alignment(args) -> str:
     from sklearn.cluster import KMeans
     from sklearn.metrics import normalized_mutual_info_score as nmi
 
-    from analysis.embeddings import EmbeddingCache, LanguageCentering, get_embedder
+    from coopthemes.embeddings import EmbeddingCache, LanguageCentering, get_embedder
 
     with open(SHARED / "sib200_vi_fr_en_dev.jsonl", encoding="utf-8") as fh:
         rows = [json.loads(line) for line in fh]

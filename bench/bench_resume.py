@@ -39,7 +39,7 @@ MARKER = "## Interrupted and resumed embedding"
 
 
 def _config(corpus: str, cache_dir: str):
-    from analysis.config import load_config
+    from coopthemes.config import load_config
 
     return load_config(data={
         "corpus": {"path": corpus, "id_column": "doc_id", "date_column": "date"},
@@ -49,7 +49,7 @@ def _config(corpus: str, cache_dir: str):
 
 def child(corpus_dir: str, cache_dir: str, vectors_out: str) -> None:
     """Embed the kept passages of ``corpus_dir`` through the cache; print the cache counts."""
-    from analysis.pipeline import embed_stage
+    from coopthemes.pipeline import embed_stage
 
     kept = pd.read_parquet(Path(corpus_dir) / "kept.parquet")
     config = _config(str(Path(corpus_dir) / "corpus.parquet"), cache_dir)
@@ -61,7 +61,7 @@ def child(corpus_dir: str, cache_dir: str, vectors_out: str) -> None:
 
 def _files(cache_dir: Path) -> dict[str, tuple[str, int]]:
     """Finished chunks: vector file name -> (sha256, mtime in ns)."""
-    from analysis.provenance import file_sha256
+    from coopthemes.provenance import file_sha256
 
     out = {}
     for path in sorted(cache_dir.rglob("*.npy")):
@@ -92,8 +92,8 @@ def main(argv=None) -> int:
         child(*args.child)
         return 0
 
-    from analysis.embeddings.cache import chunk_bounds, text_hash
-    from analysis.pipeline import corpus_stage, kept_passages
+    from coopthemes.embeddings.cache import chunk_bounds, text_hash
+    from coopthemes.pipeline import corpus_stage, kept_passages
 
     command = "python bench/bench_resume.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
     work = Path(tempfile.mkdtemp(prefix="coopthemes-resume-"))

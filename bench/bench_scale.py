@@ -46,9 +46,9 @@ def _peak_mib() -> float:
 
 def child(corpus: str, work: str, n_boot: int) -> None:
     """One run in this process; prints a JSON line of timings and memory."""
-    from analysis import pipeline
-    from analysis.config import load_config
-    from analysis.report import build_report
+    from coopthemes import pipeline
+    from coopthemes.config import load_config
+    from coopthemes.report import build_report
 
     config = load_config(data={
         "corpus": {"path": corpus, "id_column": "doc_id", "date_column": "date", "extra_columns": ["label"]},
@@ -100,7 +100,7 @@ def _subset(n_docs: int | None, folder: Path) -> Path:
 
 def _docs_for(target: int) -> int:
     """Articles needed for about ``target`` kept passages (first articles by doc_id)."""
-    from analysis.corpus import load_corpus
+    from coopthemes.corpus import load_corpus
 
     _, passages = load_corpus(DATA, id_column="doc_id", date_column="date")
     per_doc = passages[passages["kept"]].groupby("doc_id").size().sort_index()

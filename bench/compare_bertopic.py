@@ -12,7 +12,7 @@ Three pipelines, side by side, on each corpus:
 
 BERTopic gets the raw (uncentred) e5 vectors, as a careful user would pass
 them. Every pipeline is scored by the same functions
-(:func:`analysis.evaluation.score_themes`); top terms for coherence and
+(:func:`coopthemes.evaluation.score_themes`); top terms for coherence and
 diversity are recomputed per language with coopthemes' segmentation for all
 three, so that the clustering is what is compared.
 
@@ -43,11 +43,11 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".cache" / "numba"))
 
-from analysis.config import load_config, with_overrides  # noqa: E402
-from analysis.evaluation.harness import load_labelled, score_themes  # noqa: E402
-from analysis.metrics import stability  # noqa: E402
-from analysis.pipeline import themes_stage  # noqa: E402
-from analysis.themes.tokenize import segment_all  # noqa: E402
+from coopthemes.config import load_config, with_overrides  # noqa: E402
+from coopthemes.evaluation.harness import load_labelled, score_themes  # noqa: E402
+from coopthemes.metrics import stability  # noqa: E402
+from coopthemes.pipeline import themes_stage  # noqa: E402
+from coopthemes.themes.tokenize import segment_all  # noqa: E402
 
 PIPELINES = ("coopthemes", "bertopic-default", "bertopic-multilingual")
 KEYS = ("n_themes", "outlier_rate", "nmi", "nmi_no_outliers", "ari", "coherence_npmi", "diversity",

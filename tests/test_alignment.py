@@ -8,7 +8,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from analysis.embeddings import LanguageCentering, get_embedder
+from coopthemes.embeddings import LanguageCentering, get_embedder
 
 X = np.array([[2.0, 0.0], [4.0, 0.0], [0.0, 2.0], [0.0, 6.0]])
 LANGS = ["vi", "vi", "fr", "fr"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.config import ConfigError, config_to_dict, load_config, with_overrides
-from analysis.pipeline import theme_options
+from coopthemes.config import ConfigError, config_to_dict, load_config, with_overrides
+from coopthemes.pipeline import theme_options
 from conftest import ROOT
 
 

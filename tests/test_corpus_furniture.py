@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.corpus.furniture import (
+from coopthemes.corpus.furniture import (
     Unit,
     is_caption,
     is_dateline,

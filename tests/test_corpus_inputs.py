@@ -9,8 +9,8 @@ import unicodedata
 import pandas as pd
 import pytest
 
-from analysis.corpus import load_corpus
-from analysis.corpus.decode import DecodeError, decode_bytes
+from coopthemes.corpus import load_corpus
+from coopthemes.corpus.decode import DecodeError, decode_bytes
 
 FRENCH = (
     "Coopération franco-vietnamienne\n\n"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.corpus import GazetteerError, load_gazetteer
-from analysis.corpus.dates import find_dates, first_dated, parse_date_value, strip_date_header
-from analysis.corpus.language import detect_languages
-from analysis.corpus.partners import choose_partners, score_partners
+from coopthemes.corpus import GazetteerError, load_gazetteer
+from coopthemes.corpus.dates import find_dates, first_dated, parse_date_value, strip_date_header
+from coopthemes.corpus.language import detect_languages
+from coopthemes.corpus.partners import choose_partners, score_partners
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.corpus import CorpusOptions
-from analysis.corpus.furniture import Unit
-from analysis.corpus.passages import (
+from coopthemes.corpus import CorpusOptions
+from coopthemes.corpus.furniture import Unit
+from coopthemes.corpus.passages import (
     build_passages,
     chunk_paragraph,
     flag_duplicates,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.corpus.repair import (
+from coopthemes.corpus.repair import (
     DocumentVocabulary,
     join_broken_lines,
     normalize_whitespace,

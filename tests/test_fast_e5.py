@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.embeddings import E5Embedder, get_embedder
-from analysis.embeddings.fast_e5 import (
+from coopthemes.embeddings import E5Embedder, get_embedder
+from coopthemes.embeddings.fast_e5 import (
     ENGINE_REVISION,
     VALIDATED_MODELS,
     FastE5Encoder,

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.metrics import (
+from coopthemes.metrics import (
     Coherence,
     ari,
     coherence_by_language,

@@ -11,10 +11,10 @@ import sys
 import pandas as pd
 import pytest
 
-from analysis.config import load_config
-from analysis.pipeline import run, themes_cache_dir
-from analysis.report import build_report
-from analysis.themes.tokenize import stop_words
+from coopthemes.config import load_config
+from coopthemes.pipeline import run, themes_cache_dir
+from coopthemes.report import build_report
+from coopthemes.themes.tokenize import stop_words
 from conftest import ROOT, SEEDS
 
 pytestmark = pytest.mark.integration
@@ -132,7 +132,7 @@ def test_core_install_has_no_torch():
 
 def test_command_line_run_and_report(tmp_path):
     exe = shutil.which("coopthemes", path=str(ROOT / ".venv" / "bin")) or shutil.which("coopthemes")
-    cmd = [exe] if exe else [sys.executable, "-m", "analysis.cli"]
+    cmd = [exe] if exe else [sys.executable, "-m", "coopthemes.cli"]
     cfg = tmp_path / "config.yaml"
     cfg.write_text(f"embeddings:\n  cache_dir: {tmp_path / 'cache'}\nprevalence:\n  n_boot: 200\n", encoding="utf-8")
     out = tmp_path / "fig"

@@ -15,7 +15,7 @@ import pytest  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
-from analysis.plotting import (  # noqa: E402
+from coopthemes.plotting import (  # noqa: E402
     COLUMN_WIDTH,
     PAGE_WIDTH,
     corpus_counts,
@@ -32,8 +32,8 @@ from analysis.plotting import (  # noqa: E402
     trend_grid,
     wrap_label,
 )
-from analysis.plotting.style import OKABE_ITO, OUTLIER_COLOR, TOL_LIGHT, TOL_MUTED  # noqa: E402
-from analysis.report.synthetic import synthetic_results  # noqa: E402
+from coopthemes.plotting.style import OKABE_ITO, OUTLIER_COLOR, TOL_LIGHT, TOL_MUTED  # noqa: E402
+from coopthemes.report.synthetic import synthetic_results  # noqa: E402
 
 VIETNAMESE = "Bộ Công an – tội phạm, an ninh mạng, phòng cháy chữa cháy"
 CRIME = "Phòng chống tội phạm"

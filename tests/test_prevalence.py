@@ -7,15 +7,15 @@ import pandas as pd
 import pytest
 from scipy.special import expit, logit
 
-from analysis.effects import EFFECT_COLUMNS, estimate_effects
-from analysis.prevalence import (
+from coopthemes.effects import EFFECT_COLUMNS, estimate_effects
+from coopthemes.prevalence import (
     OUTLIER_THEME,
     compute_prevalence,
     document_groups,
     excluded_counts,
     theme_counts_by_document,
 )
-from analysis.schema import DOCUMENT_COLUMNS, validate_prevalence
+from coopthemes.schema import DOCUMENT_COLUMNS, validate_prevalence
 
 # --------------------------------------------------------------------------
 # Builders: documents given as (doc_id, partners, year, themes of kept passages)

@@ -20,8 +20,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from analysis.plotting import paper_context  # noqa: E402
-from analysis.provenance import (  # noqa: E402
+from coopthemes.plotting import paper_context  # noqa: E402
+from coopthemes.provenance import (  # noqa: E402
     PACKAGES,
     corpus_hash,
     file_sha256,
@@ -30,8 +30,8 @@ from analysis.provenance import (  # noqa: E402
     save_figure,
     write_manifest,
 )
-from analysis.report import FIGURE_MODULES, TABLE_MODULES, build_report  # noqa: E402
-from analysis.report.synthetic import write_synthetic_results  # noqa: E402
+from coopthemes.report import FIGURE_MODULES, TABLE_MODULES, build_report  # noqa: E402
+from coopthemes.report.synthetic import write_synthetic_results  # noqa: E402
 
 VIETNAMESE = "Bộ Công an – tội phạm, an ninh mạng, phòng cháy chữa cháy"
 FIGURE_STEMS = ["corpus_overview", "effects", "prevalence_heatmap", "prevalence_partner_dots",
@@ -158,7 +158,7 @@ def test_write_manifest_contents_and_stability(tmp_path):
     results.mkdir()
     (results / "run.json").write_text("{}", encoding="utf-8")
     kwargs = dict(
-        artefacts={out / "tables" / "t.csv": "python -m analysis.report.tab_x R O", out / "a.pdf": "cmd-a"},
+        artefacts={out / "tables" / "t.csv": "python -m coopthemes.report.tab_x R O", out / "a.pdf": "cmd-a"},
         config={"seed": 3, "corpus": {"path": Path("seeds")}, "languages": {"vi", "fr", "en"}},
         corpus_hash="c" * 64, seed=np.int64(3), command="coopthemes run", inputs=[results / "run.json"],
     )
@@ -170,7 +170,7 @@ def test_write_manifest_contents_and_stability(tmp_path):
                                 "platform", "python", "seed"]
     assert manifest["artefacts"] == [
         {"command": "cmd-a", "path": "a.pdf", "sha256": file_sha256(out / "a.pdf"), "size": 3},
-        {"command": "python -m analysis.report.tab_x R O", "path": "tables/t.csv",
+        {"command": "python -m coopthemes.report.tab_x R O", "path": "tables/t.csv",
          "sha256": file_sha256(out / "tables" / "t.csv"), "size": 2},
     ]
     assert manifest["inputs"] == [{"path": "../results/run.json", "sha256": file_sha256(results / "run.json"),
@@ -214,7 +214,7 @@ def test_build_report_writes_every_artefact(report):
     manifest = json.loads(written[-1].read_text(encoding="utf-8"))
     assert len(manifest["artefacts"]) == len(expected)
     entry = next(a for a in manifest["artefacts"] if a["path"] == "theme_map.svg")
-    assert entry["command"].startswith("python -m analysis.report.fig_theme_map ")
+    assert entry["command"].startswith("python -m coopthemes.report.fig_theme_map ")
     assert entry["sha256"] == file_sha256(out / "theme_map.svg")
     assert manifest["seed"] == 5 and manifest["config"]["seed"] == 5
     assert [i["path"].rsplit("/", 1)[1] for i in manifest["inputs"]] == sorted(
@@ -239,7 +239,7 @@ def test_build_report_skips_missing_optional_tables(results_dir, tmp_path, caplo
     shutil.copytree(results_dir, partial)
     (partial / "effects.parquet").unlink()
     (partial / "theme_map.parquet").unlink()
-    with caplog.at_level(logging.WARNING, logger="analysis.report"):
+    with caplog.at_level(logging.WARNING, logger="coopthemes.report"):
         written = build_report(partial, tmp_path / "out", formats=("png",))
     names = sorted(p.name for p in written)
     assert "effects.png" not in names and "theme_map.png" not in names and "effects.csv" not in names
@@ -255,7 +255,7 @@ def test_build_report_needs_an_existing_results_folder(tmp_path):
 
 def test_figure_script_runs_from_the_command_line(results_dir, tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "analysis.report.fig_prevalence_heatmap", str(results_dir), str(tmp_path),
+        [sys.executable, "-m", "coopthemes.report.fig_prevalence_heatmap", str(results_dir), str(tmp_path),
          "--formats", "png"],
         capture_output=True, text=True, timeout=300, check=False, cwd=Path(__file__).resolve().parents[1],
     )

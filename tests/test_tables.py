@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.report.synthetic import synthetic_results
-from analysis.tables import (
+from coopthemes.report.synthetic import synthetic_results
+from coopthemes.tables import (
     LATEX_PREAMBLE,
     breakdown_columns,
     corpus_summary_table,

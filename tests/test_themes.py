@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis.themes import (
+from coopthemes.themes import (
     CodebookError,
     ThemeModel,
     ThemeOptions,
@@ -17,8 +17,8 @@ from analysis.themes import (
     fit_themes,
     load_codebook,
 )
-from analysis.themes.codebook import parse_codebook
-from analysis.themes.tokenize import segment, segment_all, split_tokens
+from coopthemes.themes.codebook import parse_codebook
+from coopthemes.themes.tokenize import segment, segment_all, split_tokens
 from conftest import FakeEmbedder
 
 # -- a synthetic parallel corpus -------------------------------------------

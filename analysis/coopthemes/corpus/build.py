@@ -1,0 +1,334 @@
+"""``load_corpus``: raw documents in, ``documents`` and ``passages`` tables out."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
+from typing import Callable, Sequence
+
+import pandas as pd
+
+from ..schema import DOCUMENT_COLUMNS, PASSAGE_COLUMNS, validate_documents, validate_passages
+from .document import CleanDocument, clean_document, resolve_date, resolve_partners
+from .gazetteer import Gazetteer, load_gazetteer
+from .language import detect_languages, get_detector
+from .load import DOCUMENT_SUFFIXES, TABLE_SUFFIXES, read_directory, read_table
+from .options import CorpusOptions
+from .passages import flag_duplicates, passage_id
+from .record import RawDocument, add_note
+
+__all__ = ["load_corpus"]
+
+_STRING_DOC_COLUMNS = (
+    "doc_id", "source_path", "sha256", "title", "language", "date", "year_source",
+    "partner_source", "outlet", "status", "reason",
+)  # fmt: skip
+
+
+@dataclass
+class _Row:
+    """Mutable per-document state while the tables are assembled."""
+
+    raw: RawDocument
+    language: str | None = None
+    clean: CleanDocument | None = None
+    passage_languages: list[str | None] = field(default_factory=list)
+    error: str | None = None
+
+
+def _read_inputs(
+    path: Path, *, columns: dict, gazetteer: Gazetteer, extra: tuple[str, ...]
+) -> list[RawDocument]:
+    if path.is_dir():
+        return read_directory(path, gazetteer=gazetteer, extra_columns=extra)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file or folder")
+    suffix = path.suffix.lower()
+    if suffix in TABLE_SUFFIXES:
+        return read_table(path, columns=columns, gazetteer=gazetteer, extra_columns=extra)
+    if suffix in DOCUMENT_SUFFIXES:
+        raise ValueError(f"{path}: pass the folder that holds the documents, not one document")
+    raise ValueError(f"{path}: expected a folder or a {', '.join(TABLE_SUFFIXES)} table")
+
+
+def _unique_doc_ids(raws: list[RawDocument]) -> list[RawDocument]:
+    """Rename repeated doc_ids (``x``, ``x~2``...), noting the change."""
+    seen: Counter = Counter()
+    out = []
+    for raw in raws:
+        seen[raw.doc_id] += 1
+        if seen[raw.doc_id] > 1:
+            new_id = f"{raw.doc_id}~{seen[raw.doc_id]}"
+            raw = add_note(replace(raw, doc_id=new_id), f"doc_id {raw.doc_id!r} repeated; renamed {new_id!r}")
+        out.append(raw)
+    return out
+
+
+def _progress(items: list, show: bool | None, desc: str):
+    show = sys.stderr.isatty() if show is None else show
+    if not show:
+        return items
+    from tqdm.auto import tqdm
+
+    return tqdm(items, desc=desc, unit="doc")
+
+
+#: ``map_func(func, items) -> list``: ``func`` applied to every item, results in input order.
+MapFunc = Callable[[Callable, list], list]
+
+
+def _clean_task(
+    item: tuple[RawDocument, str | None], *, options: CorpusOptions
+) -> tuple[CleanDocument | None, str | None]:
+    """``(clean document, None)``, or ``(None, error message)`` if cleaning raised."""
+    raw, language = item
+    try:
+        return clean_document(raw, language=language, options=options), None
+    except Exception as exc:  # one broken document never stops the run
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def _local_map(show: bool | None) -> MapFunc:
+    def run(func: Callable, items: list) -> list:
+        return [func(item) for item in _progress(items, show, "cleaning")]
+
+    return run
+
+
+def _clean_all(
+    rows: list[_Row], *, options: CorpusOptions, show: bool | None, map_func: MapFunc | None = None
+) -> None:
+    """Clean every readable document, in this process or through ``map_func``."""
+    todo = [row for row in rows if row.raw.status == "ok" and row.raw.text is not None]
+    run = map_func or _local_map(show)
+    results = run(partial(_clean_task, options=options), [(row.raw, row.language) for row in todo])
+    for row, (clean, error) in zip(todo, results, strict=True):
+        row.clean, row.error = clean, error
+
+
+def _detect(rows: list[_Row], *, languages: tuple[str, ...], options: CorpusOptions) -> None:
+    """Document languages (unless given), detected in one batch on the first characters."""
+    todo = [r for r in rows if r.raw.status == "ok" and r.raw.text and not r.raw.language]
+    samples = [r.raw.text[: options.language_sample_chars] for r in todo]
+    for row, lang in zip(todo, detect_languages(samples, languages=languages)):
+        row.language = lang
+    for row in rows:
+        row.language = row.raw.language or row.language
+
+
+def _detect_passages(rows: list[_Row], *, languages: tuple[str, ...], min_letters: int = 20) -> None:
+    """Passage languages in one batch; passages with few letters take the document's."""
+    texts, slots = [], []
+    for row in rows:
+        if row.clean is None:
+            continue
+        row.passage_languages = [row.language] * len(row.clean.passages)
+        for i, (text, _) in enumerate(row.clean.passages):
+            if sum(ch.isalpha() for ch in text[: 4 * min_letters]) >= min_letters:
+                texts.append(text)
+                slots.append((row, i))
+    for (row, i), lang in zip(slots, detect_languages(texts, languages=languages)):
+        row.passage_languages[i] = lang or row.language
+
+
+def _passage_records(row: _Row, *, partners: list[str], year: int | None) -> list[dict]:
+    return [
+        {
+            "passage_id": passage_id(row.raw.doc_id, position),
+            "doc_id": row.raw.doc_id,
+            "position": position,
+            "text": text,
+            "language": lang,
+            "partners": list(partners),
+            "year": year,
+            "kept": reason is None,
+            "drop_reason": reason,
+        }
+        for position, ((text, reason), lang) in enumerate(zip(row.clean.passages, row.passage_languages))
+    ]
+
+
+def _document_record(row: _Row, **fields) -> dict:
+    raw = row.raw
+    record = {
+        "doc_id": raw.doc_id, "source_path": raw.source_path, "sha256": raw.sha256,
+        "title": raw.title, "language": row.language, "date": raw.date, "year": raw.year,
+        "year_source": "sidecar" if raw.year is not None else "none",
+        "partners": list(raw.partners or ()), "partner_source": "sidecar" if raw.partners else "none",
+        "outlet": raw.outlet, "n_passages": 0, "status": raw.status, "reason": raw.reason,
+    }  # fmt: skip
+    record.update(fields)
+    record.update({name: raw.extra.get(name) for name in sorted(raw.extra)})
+    return record
+
+
+def _assemble(rows: list[_Row], *, gazetteer: Gazetteer, home_country: str, options: CorpusOptions):
+    documents, passages = [], []
+    for row in rows:
+        if row.clean is None:
+            status = "error" if row.error else row.raw.status
+            documents.append(_document_record(row, status=status, reason=row.error or row.raw.reason))
+            continue
+        try:
+            date, year, year_source = resolve_date(row.raw, row.clean)
+            partners, partner_source = resolve_partners(
+                row.raw, row.clean.passages, row.passage_languages,
+                gazetteer=gazetteer, home_country=home_country, options=options,
+            )  # fmt: skip
+        except Exception as exc:  # one broken document never stops the run
+            documents.append(_document_record(row, status="error", reason=f"{type(exc).__name__}: {exc}"))
+            continue
+        documents.append(
+            _document_record(
+                row, title=row.clean.title, date=date, year=year, year_source=year_source,
+                partners=partners, partner_source=partner_source,
+                outlet=row.raw.outlet or row.clean.outlet,
+            )  # fmt: skip
+        )
+        passages += _passage_records(row, partners=partners, year=year)
+    return documents, passages
+
+
+def _flag_duplicates(passages: list[dict], options: CorpusOptions) -> None:
+    order = sorted((p for p in passages if p["kept"]), key=lambda p: (p["doc_id"], p["position"]))
+    flags = flag_duplicates(
+        [p["text"] for p in order],
+        threshold=options.near_duplicate_threshold,
+        shingle_size=options.shingle_size,
+    )
+    for p, flag in zip(order, flags):
+        if flag:
+            p["kept"], p["drop_reason"] = False, flag
+
+
+def _finish_status(documents: list[dict], passages: list[dict], notes: dict[str, tuple[str, ...]]) -> None:
+    by_doc: dict[str, Counter] = {}
+    for p in passages:
+        by_doc.setdefault(p["doc_id"], Counter())[p["drop_reason"] or "kept"] += 1
+    for doc in documents:
+        counts = by_doc.get(doc["doc_id"], Counter())
+        doc["n_passages"] = counts["kept"]
+        if doc["status"] == "ok" and not counts["kept"]:
+            dropped = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+            if counts["duplicate"] or counts["near_duplicate"]:
+                doc["reason"] = f"every passage repeats an earlier document ({dropped})"
+            else:
+                doc["status"] = "empty"
+                doc["reason"] = f"no article text: every passage dropped ({dropped or 'no passages'})"
+        extra = [n for n in notes.get(doc["doc_id"], ()) if n]
+        if extra:
+            doc["reason"] = "; ".join(([doc["reason"]] if doc["reason"] else []) + extra)
+
+
+def _frames(
+    documents: list[dict], passages: list[dict], extra: tuple[str, ...]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    extra_cols = [c for c in extra if c not in DOCUMENT_COLUMNS]
+    docs = pd.DataFrame.from_records(documents, columns=[*DOCUMENT_COLUMNS, *extra_cols])
+    for col in _STRING_DOC_COLUMNS:
+        docs[col] = docs[col].astype("string")
+    docs["year"] = docs["year"].astype("Int64")
+    docs["n_passages"] = docs["n_passages"].astype("int64")
+    docs = docs.sort_values("doc_id", kind="stable").reset_index(drop=True)
+    pas = pd.DataFrame.from_records(passages, columns=list(PASSAGE_COLUMNS))
+    for col in ("passage_id", "doc_id", "text", "language", "drop_reason"):
+        pas[col] = pas[col].astype("string")
+    pas["position"] = pas["position"].astype("int64")
+    pas["year"] = pas["year"].astype("Int64")
+    pas["kept"] = pas["kept"].astype(bool)
+    pas = pas.sort_values(["doc_id", "position"], kind="stable").reset_index(drop=True)
+    return validate_documents(docs), validate_passages(pas)
+
+
+def load_corpus(
+    path: str | Path,
+    *,
+    text_column: str = "text",
+    id_column: str | None = None,
+    title_column: str | None = None,
+    language_column: str | None = None,
+    date_column: str | None = None,
+    partner_column: str | None = None,
+    extra_columns: Sequence[str] = (),
+    languages: Sequence[str] = ("vi", "fr", "en"),
+    home_country: str = "Vietnam",
+    gazetteer: str | Path | None = None,
+    options: CorpusOptions | None = None,
+    show_progress: bool | None = None,
+    map_func: MapFunc | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Load, clean and cut a corpus into the ``documents`` and ``passages`` tables.
+
+    Parameters
+    ----------
+    path : str or Path
+        A folder of ``.txt/.md/.html/.htm`` files (recursive, with an optional
+        ``metadata.csv``), or a ``.csv``, ``.jsonl`` or ``.parquet`` table.
+    text_column, id_column, title_column, language_column, date_column, partner_column : str or None
+        Column names for table inputs (None: not given). Without an id
+        column, ids are ``row00000``, ``row00001``... in row order.
+    extra_columns : sequence of str
+        Table or sidecar columns carried into ``documents`` (e.g. ``("label",)``).
+    languages : sequence of str
+        ISO 639-1 codes that language detection chooses from.
+    home_country : str
+        English name (as in the gazetteer) of the country whose ministry the
+        corpus covers; it is never a partner.
+    gazetteer : str or Path or None
+        A gazetteer YAML file; None uses the bundled one.
+    options : CorpusOptions or None
+        Passage lengths, duplicate threshold, partner scoring.
+    show_progress : bool or None
+        Progress bar; None shows it only when stderr is a terminal.
+    map_func : callable or None
+        Runs the per-document cleaning (repair, furniture, passages):
+        ``map_func(func, items)`` returns ``[func(item) for item in items]``,
+        in input order, computed anywhere, e.g. on Dask workers with
+        :func:`coopthemes.distributed.client_mapper`. ``func`` and the items
+        are picklable. None cleans in this process. Reading, language
+        detection and the steps across documents (duplicates, the ledger)
+        run here either way, so the tables are the same.
+
+    Returns
+    -------
+    documents : DataFrame
+        One row per input (``coopthemes.schema.DOCUMENT_COLUMNS`` plus
+        ``extra_columns``), sorted by ``doc_id``; every input is there, with
+        ``status`` ``ok|empty|error|missing`` and a ``reason``.
+    passages : DataFrame
+        One row per passage (``coopthemes.schema.PASSAGE_COLUMNS``), sorted by
+        ``doc_id`` and position; dropped passages have ``kept=False`` and a
+        ``drop_reason``.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        For a missing input, an unsupported format, a table lacking a
+        configured column, an unknown language or home country.
+    """
+    options = options or CorpusOptions()
+    languages = tuple(str(code).lower() for code in languages)
+    if not languages:
+        raise ValueError("languages: give at least one ISO 639-1 code")
+    if len(languages) > 1:
+        get_detector(languages)
+    gaz = load_gazetteer(gazetteer)
+    if home_country not in gaz.countries:
+        raise ValueError(f"home_country: {home_country!r} is not a country of the gazetteer {gaz.source}")
+    extra = tuple(extra_columns)
+    columns = {
+        "text": text_column, "doc_id": id_column, "title": title_column,
+        "language": language_column, "date": date_column, "partner": partner_column,
+    }  # fmt: skip
+    raws = _read_inputs(Path(path), columns=columns, gazetteer=gaz, extra=extra)
+    rows = [_Row(raw=raw) for raw in _unique_doc_ids(raws)]
+    _detect(rows, languages=languages, options=options)
+    _clean_all(rows, options=options, show=show_progress, map_func=map_func)
+    _detect_passages(rows, languages=languages)
+    documents, passages = _assemble(rows, gazetteer=gaz, home_country=home_country, options=options)
+    _flag_duplicates(passages, options)
+    _finish_status(documents, passages, {r.raw.doc_id: r.raw.notes for r in rows})
+    return _frames(documents, passages, extra)

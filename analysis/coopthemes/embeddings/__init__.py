@@ -1,0 +1,41 @@
+"""Embeddings: backends, an on-disk cache, cross-lingual alignment.
+
+>>> from coopthemes.embeddings import get_embedder, EmbeddingCache, LanguageCentering
+>>> embedder = get_embedder("e5-small-q4")                     # doctest: +SKIP
+>>> cache = EmbeddingCache(".cache/embeddings")                # doctest: +SKIP
+>>> X = cache.embed(embedder, passages["text"], passages["passage_id"])  # doctest: +SKIP
+>>> Z = LanguageCentering().fit_transform(X, passages["language"])       # doctest: +SKIP
+
+The same ``embedder`` is BERTopic's ``embedding_model``.
+"""
+
+from .alignment import LanguageCentering
+from .backends import (
+    BACKENDS,
+    DEFAULT_BACKEND,
+    E5Embedder,
+    Embedder,
+    SentenceTransformerEmbedder,
+    TfidfSvdEmbedder,
+    get_embedder,
+    l2_normalize,
+)
+from .cache import CacheStats, EmbeddingCache, chunk_bounds, chunk_key, embed_cached, text_hash
+
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_BACKEND",
+    "CacheStats",
+    "E5Embedder",
+    "Embedder",
+    "EmbeddingCache",
+    "LanguageCentering",
+    "SentenceTransformerEmbedder",
+    "TfidfSvdEmbedder",
+    "chunk_bounds",
+    "chunk_key",
+    "embed_cached",
+    "get_embedder",
+    "l2_normalize",
+    "text_hash",
+]

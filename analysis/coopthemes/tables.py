@@ -1,0 +1,584 @@
+"""Publication tables: one builder per table, formatted at the edges.
+
+Each ``*_table`` function is the single builder of its table. It returns a
+tidy :class:`~pandas.DataFrame` with fixed rounding and sorted rows;
+:func:`to_csv`, :func:`to_latex` and :func:`to_markdown` only format it, and
+:func:`write_table` writes all three.
+
+Rounding convention
+-------------------
+Shares are percentages with one decimal (``share_pct``, e.g. ``12.5``);
+their 95% intervals are strings ``"[8.1, 17.0]"`` in the same unit
+(``ci_95``). Regression estimates use three decimals and p-values four.
+Halves round away from zero (``0.125`` -> ``12.5`` %, ``1.25`` -> ``1.3``).
+
+Cell formatting (all three formats)
+-----------------------------------
+Missing values are empty cells; booleans are ``yes``/``no``; floats in a
+column share one number of decimals (the fewest, at least one, that shows
+every value exactly as rounded by its builder). LaTeX and Markdown use the
+display headers of :data:`HEADERS`; CSV keeps the column names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from coopthemes.schema import validate_documents, validate_passages, validate_prevalence, validate_themes
+
+__all__ = [
+    "HEADERS",
+    "LATEX_PREAMBLE",
+    "breakdown_columns",
+    "corpus_summary_table",
+    "effects_table",
+    "format_interval",
+    "latex_escape",
+    "metadata_audit_table",
+    "prevalence_table",
+    "round_half_up",
+    "select_prevalence",
+    "theme_overview_table",
+    "to_csv",
+    "to_latex",
+    "to_markdown",
+    "write_table",
+]
+
+
+#: Display headers used by LaTeX and Markdown output.
+HEADERS = {
+    "theme_id": "ID",
+    "theme": "Theme",
+    "codebook_id": "Codebook",
+    "size": "Passages",
+    "top_terms_vi": "Top terms (vi)",
+    "top_terms_fr": "Top terms (fr)",
+    "top_terms_en": "Top terms (en)",
+    "representative_passages": "Representative passages",
+    "partner": "Partner",
+    "year": "Year",
+    "n": "n",
+    "n_group": "N",
+    "share_pct": "Share (%)",
+    "ci_95": "95% CI",
+    "small_group": "Small group",
+    "section": "Section",
+    "category": "Category",
+    "doc_id": "Document",
+    "title": "Title",
+    "missing": "Missing",
+    "year_source": "Year source",
+    "partner_source": "Partner source",
+    "status": "Status",
+    "reason": "Reason",
+    "term": "Term",
+    "estimate": "Estimate",
+    "std_error": "SE",
+    "p_value": "p",
+    "n_documents": "Documents",
+    "quantity": "Quantity",
+    "note": "Note",
+}
+
+#: Preamble that compiles the generated tables with pdfLaTeX. T5 (Vietnamese)
+#: must be the last, i.e. main, encoding; T1 still serves French accents.
+#: With LuaLaTeX or XeLaTeX use ``\usepackage{fontspec}`` and ``booktabs``.
+LATEX_PREAMBLE = "\\usepackage[utf8]{inputenc}\n\\usepackage[T1,T5]{fontenc}\n\\usepackage{booktabs}\n"
+
+_UNKNOWN = "unknown"
+_NO_PARTNER = "none"
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+_LATEX_RE = re.compile("|".join(re.escape(c) for c in _LATEX_SPECIALS))
+
+
+# --------------------------------------------------------------------------
+# values
+# --------------------------------------------------------------------------
+
+
+def round_half_up(value: float, decimals: int) -> float:
+    """Round ``value`` to ``decimals`` places, halves away from zero (NaN stays NaN)."""
+    if value is None or pd.isna(value):
+        return float("nan")
+    quantum = Decimal(1).scaleb(-decimals)
+    return float(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def format_interval(low: float, high: float, *, decimals: int = 1) -> Any:
+    """Format an interval as ``"[low, high]"``; ``<NA>`` when either end is missing."""
+    if pd.isna(low) or pd.isna(high):
+        return pd.NA
+    return f"[{round_half_up(low, decimals):.{decimals}f}, {round_half_up(high, decimals):.{decimals}f}]"
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple, np.ndarray, pd.Series)):
+        return [v for v in list(value) if not pd.isna(v)]
+    return [] if pd.isna(value) else [value]
+
+
+def _join(value: Any, n: int, sep: str = ", ") -> str:
+    return sep.join(str(v) for v in _as_list(value)[:n])
+
+
+def _pct(series: pd.Series) -> pd.Series:
+    return series.astype(float).map(lambda v: round_half_up(v * 100.0, 1))
+
+
+# --------------------------------------------------------------------------
+# builders
+# --------------------------------------------------------------------------
+
+
+def breakdown_columns(breakdown: str) -> tuple[str, ...]:
+    """Grouping columns of a prevalence breakdown.
+
+    ``"year"`` -> ``("year",)``; ``"<g>_year"`` -> ``("<g>", "year")``;
+    any other name ``"<g>"`` -> ``("<g>",)`` (e.g. ``"partner"``, ``"outlet"``).
+    """
+    if not breakdown or not isinstance(breakdown, str):
+        raise ValueError(f"prevalence: breakdown must be a non-empty string, got {breakdown!r}")
+    if breakdown == "year":
+        return ("year",)
+    if breakdown.endswith("_year") and len(breakdown) > len("_year"):
+        return (breakdown[: -len("_year")], "year")
+    return (breakdown,)
+
+
+def select_prevalence(data: pd.DataFrame, *, unit: str, breakdown: str) -> pd.DataFrame:
+    """Rows of the long ``prevalence`` table for one unit and one breakdown.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The long ``prevalence`` table. When it has a ``breakdown`` column
+        that column selects the rows; otherwise rows whose grouping columns
+        are set and whose other grouping columns are missing are taken.
+    unit : {"document", "passage"}
+    breakdown : str
+        ``"partner"``, ``"year"``, ``"partner_year"`` or another grouping
+        (see :func:`breakdown_columns`).
+
+    Returns
+    -------
+    DataFrame
+        A copy with ``small_group`` as bool (False when absent).
+    """
+    by = breakdown_columns(breakdown)
+    validate_prevalence(data, by=by)
+    rows = data[data["unit"] == unit]
+    if "breakdown" in rows.columns:
+        rows = rows[rows["breakdown"] == breakdown]
+    else:
+        keep = rows[list(by)].notna().all(axis=1)
+        for col in ("partner", "year"):
+            if col not in by and col in rows.columns:
+                keep &= rows[col].isna()
+        rows = rows[keep]
+    rows = rows.dropna(subset=list(by))
+    if rows.empty:
+        units = sorted(map(str, data["unit"].dropna().unique()))
+        raise ValueError(f"prevalence: no rows with unit={unit!r} and breakdown={breakdown!r} (units present: {units})")
+    rows = rows.copy()
+    small = rows["small_group"] if "small_group" in rows.columns else pd.Series(False, index=rows.index)
+    rows["small_group"] = small.astype("boolean").fillna(False).astype(bool)
+    return rows
+
+
+def theme_overview_table(themes: pd.DataFrame, *, n_terms: int = 5, n_passages: int = 3) -> pd.DataFrame:
+    """Theme overview: label, codebook id, size, top terms per language, examples.
+
+    Parameters
+    ----------
+    themes : DataFrame
+        The ``themes`` table (see :data:`coopthemes.schema.THEME_COLUMNS`).
+    n_terms : int
+        Top terms kept per language (best first, joined by ", ").
+    n_passages : int
+        Representative passage ids kept (joined by "; ").
+
+    Returns
+    -------
+    DataFrame
+        Columns ``theme_id, theme, codebook_id, size, top_terms_vi,
+        top_terms_fr, top_terms_en, representative_passages``; one row per
+        theme sorted by ``theme_id`` (outliers, -1, first).
+    """
+    validate_themes(themes)
+    out = pd.DataFrame({
+        "theme_id": themes["theme_id"].astype("Int64"),
+        "theme": themes["theme"].astype("string"),
+        "codebook_id": themes["codebook_id"].astype("string"),
+        "size": themes["size"].astype("Int64"),
+    })
+    for lang in ("vi", "fr", "en"):
+        out[f"top_terms_{lang}"] = [_join(v, n_terms) for v in themes[f"top_terms_{lang}"]]
+    out["representative_passages"] = [_join(v, n_passages, "; ") for v in themes["representative_passages"]]
+    return out.sort_values("theme_id", kind="stable").reset_index(drop=True)
+
+
+def prevalence_table(prevalence: pd.DataFrame, *, by: str = "partner", unit: str = "document") -> pd.DataFrame:
+    """Prevalence of each theme by partner, year or partner x year, with 95% intervals.
+
+    Parameters
+    ----------
+    prevalence : DataFrame
+        The long ``prevalence`` table.
+    by : str
+        The breakdown: ``"partner"``, ``"year"``, ``"partner_year"`` or
+        another grouping named in the table (see :func:`breakdown_columns`).
+    unit : {"document", "passage"}
+        Unit of the shares.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``theme, <by columns>, n, n_group, share_pct, ci_95,
+        small_group``; sorted by theme (numbers in labels compared as
+        numbers: "D2" before "D10") then the grouping columns.
+    """
+    rows = select_prevalence(prevalence, unit=unit, breakdown=by)
+    group = list(breakdown_columns(by))
+    out = pd.DataFrame({"theme": rows["theme"].astype("string")})
+    for col in group:
+        out[col] = rows[col].astype("Int64") if col == "year" else rows[col].astype("string")
+    out["n"] = rows["n"].astype("Int64")
+    out["n_group"] = rows["n_group"].astype("Int64")
+    out["share_pct"] = _pct(rows["share"])
+    out["ci_95"] = [format_interval(lo * 100.0, hi * 100.0) for lo, hi in zip(rows["ci_low"], rows["ci_high"])]
+    out["ci_95"] = out["ci_95"].astype("string")
+    out["small_group"] = rows["small_group"].astype(bool)
+    out = out.sort_values(["theme", *group], kind="stable", key=_natural_key)
+    return out.reset_index(drop=True)
+
+
+def _natural_key(column: pd.Series) -> pd.Series:
+    """Sort key comparing the digit runs of theme labels as numbers ("D2" < "D10")."""
+    if column.name != "theme":
+        return column
+    return column.astype("string").str.replace(r"\d+", lambda m: m.group(0).zfill(12), regex=True)
+
+
+def effects_table(effects: pd.DataFrame) -> pd.DataFrame:
+    """Regression of theme share on partner and year: estimates with 95% intervals.
+
+    Parameters
+    ----------
+    effects : DataFrame
+        Columns ``theme, term, estimate, std_error, ci_low, ci_high,
+        p_value, n_documents`` and optionally ``quantity`` (``coefficient``,
+        ``expected_share``, ``skipped``) and ``note``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``theme, [quantity,] term, estimate, std_error, ci_95,
+        p_value, n_documents[, note]``: estimates, standard errors and
+        intervals on the scale of the input (proportions or logits) with
+        three decimals, p-values with four; sorted by theme, quantity, term.
+    """
+    required = ("theme", "term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "n_documents")
+    missing = [c for c in required if c not in effects.columns]
+    if missing:
+        raise ValueError(f"effects: missing column(s) {', '.join(missing)}")
+    out = pd.DataFrame({"theme": effects["theme"].astype("string")})
+    if "quantity" in effects.columns:
+        out["quantity"] = effects["quantity"].astype("string")
+    out["term"] = effects["term"].astype("string")
+    for col in ("estimate", "std_error"):
+        out[col] = effects[col].astype("Float64").astype(float).map(lambda v: round_half_up(v, 3))
+    intervals = [format_interval(lo, hi, decimals=3) for lo, hi in zip(effects["ci_low"], effects["ci_high"])]
+    out["ci_95"] = pd.array(intervals, dtype="string")
+    out["p_value"] = effects["p_value"].astype("Float64").astype(float).map(lambda v: round_half_up(v, 4))
+    out["n_documents"] = effects["n_documents"].astype("Int64")
+    if "note" in effects.columns:
+        out["note"] = effects["note"].astype("string")
+    keys = [c for c in ("theme", "quantity", "term") if c in out.columns]
+    return out.sort_values(keys, kind="stable", na_position="last").reset_index(drop=True)
+
+
+def _count_rows(section: str, categories: Sequence[str], *, numeric: bool = False) -> list[tuple[str, str, int]]:
+    counts = pd.Series(list(categories), dtype="object").value_counts()
+    named = [c for c in counts.index if c not in (_UNKNOWN, _NO_PARTNER)]
+    named = sorted(named, key=int) if numeric else sorted(named)
+    order = named + [c for c in (_NO_PARTNER, _UNKNOWN) if c in counts.index]
+    return [(section, str(c), int(counts[c])) for c in order]
+
+
+def corpus_summary_table(documents: pd.DataFrame, passages: pd.DataFrame) -> pd.DataFrame:
+    """Corpus summary: documents by status, language, partner and year; passages kept and dropped.
+
+    Parameters
+    ----------
+    documents : DataFrame
+        The ``documents`` ledger. Status counts cover every document; the
+        language, partner and year counts cover documents with status ``ok``.
+        A document naming two partners counts once for each; missing values
+        are ``"unknown"`` (language, year) or ``"none"`` (partner).
+    passages : DataFrame
+        The ``passages`` table.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``section, category, n``; sections in the order
+        ``documents by status``, ``documents by language``, ``documents by
+        partner``, ``documents by year``, ``passages``, ``passages dropped by
+        reason``; categories sorted within a section (years numerically,
+        ``none``/``unknown`` last).
+    """
+    validate_documents(documents)
+    validate_passages(passages)
+    ok = documents[documents["status"] == "ok"]
+    languages = ok["language"].astype("string").fillna(_UNKNOWN).astype(str)
+    partners = [p for value in ok["partners"] for p in (_as_list(value) or [_NO_PARTNER])]
+    years = ok["year"].astype("Int64").astype("string").fillna(_UNKNOWN).astype(str)
+    kept = passages["kept"].astype(bool)
+    rows = [
+        *_count_rows("documents by status", documents["status"].astype(str)),
+        *_count_rows("documents by language", languages),
+        *_count_rows("documents by partner", [str(p) for p in partners]),
+        *_count_rows("documents by year", years, numeric=True),
+        ("passages", "kept", int(kept.sum())),
+        ("passages", "dropped", int((~kept).sum())),
+        *_count_rows("passages dropped by reason", passages.loc[~kept, "drop_reason"].astype(str)),
+    ]
+    out = pd.DataFrame(rows, columns=["section", "category", "n"])
+    return out.astype({"section": "string", "category": "string", "n": "Int64"})
+
+
+def metadata_audit_table(documents: pd.DataFrame) -> pd.DataFrame:
+    """Documents whose year or partner is missing, with where each value came from.
+
+    Parameters
+    ----------
+    documents : DataFrame
+        The ``documents`` ledger.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``doc_id, title, missing, year_source, partner_source, status,
+        reason``; ``missing`` is ``"year"``, ``"partner"`` or ``"year,
+        partner"``; sorted by ``doc_id``. Empty (with these columns) when
+        every document has both.
+    """
+    validate_documents(documents)
+    no_year = documents["year"].isna().to_numpy()
+    no_partner = np.array([not _as_list(v) for v in documents["partners"]], dtype=bool)
+    missing = [", ".join(name for name, flag in (("year", y), ("partner", p)) if flag)
+               for y, p in zip(no_year, no_partner)]
+    out = documents[["doc_id", "title"]].astype("string").assign(missing=pd.array(missing, dtype="string"))
+    for col in ("year_source", "partner_source", "status", "reason"):
+        out[col] = documents[col].astype("string")
+    out = out[no_year | no_partner]
+    return out.sort_values("doc_id", kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------
+# formatting at the edges
+# --------------------------------------------------------------------------
+
+
+def _decimals(values: pd.Series) -> int:
+    finite = values.astype(float).dropna()
+    finite = finite[np.isfinite(finite)]
+    for decimals in range(1, 7):
+        if all(abs(v - round_half_up(v, decimals)) < 1e-9 for v in finite):
+            return decimals
+    return 6
+
+
+def _is_float(series: pd.Series) -> bool:
+    return pd.api.types.is_float_dtype(series.dtype)
+
+
+def _is_numeric(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
+
+
+def _cell(value: Any, decimals: int | None) -> str:
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return ", ".join(str(v) for v in value)
+    if value is None or pd.isna(value):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if decimals is not None:
+        return f"{round_half_up(value, decimals):.{decimals}f}"
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return " ".join(str(value).split())
+
+
+def _formatted(df: pd.DataFrame) -> list[list[str]]:
+    """Rows of cells as strings, one fixed number of decimals per float column."""
+    decimals = {col: (_decimals(df[col]) if _is_float(df[col]) else None) for col in df.columns}
+    return [[_cell(value, decimals[col]) for col, value in zip(df.columns, row)]
+            for row in df.itertuples(index=False, name=None)]
+
+
+def _headers(df: pd.DataFrame, headers: Mapping[str, str] | None) -> list[str]:
+    names = {**HEADERS, **dict(headers or {})}
+    return [names.get(str(col), str(col)) for col in df.columns]
+
+
+def to_csv(df: pd.DataFrame) -> str:
+    """Format a table as CSV (UTF-8 text, ``\\n`` line ends, column names as header)."""
+    cells = pd.DataFrame(_formatted(df), columns=[str(c) for c in df.columns], dtype=object)
+    return cells.to_csv(index=False, lineterminator="\n")
+
+
+def latex_escape(text: str) -> str:
+    r"""Escape LaTeX special characters ``& % $ # _ { } ~ ^ \``; other text is kept as is."""
+    return _LATEX_RE.sub(lambda m: _LATEX_SPECIALS[m.group(0)], text)
+
+
+def _latex_cell(text: str) -> str:
+    """Escape a cell; a leading "[" is shielded so that ``\\\\`` or a rule does not read it as an option."""
+    escaped = latex_escape(text)
+    return "{}" + escaped if escaped.startswith("[") else escaped
+
+
+def _latex_columns(df: pd.DataFrame, rows: list[list[str]]) -> str:
+    lengths = [max([len(r[k]) for r in rows] + [0]) for k in range(len(df.columns))]
+    n_long = sum(1 for k, col in enumerate(df.columns) if not _is_numeric(df[col]) and lengths[k] > 40)
+    width = min(0.3, 0.7 / max(n_long, 1))
+    spec = []
+    for k, col in enumerate(df.columns):
+        if _is_numeric(df[col]):
+            spec.append("r")
+        elif lengths[k] > 40:
+            spec.append(f"p{{{width:.2f}\\linewidth}}")
+        else:
+            spec.append("l")
+    return "".join(spec)
+
+
+def to_latex(
+    df: pd.DataFrame,
+    *,
+    caption: str | None = None,
+    label: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    column_format: str | None = None,
+) -> str:
+    r"""Format a table as a booktabs ``tabular`` (``\toprule \midrule \bottomrule``).
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table.
+    caption, label : str, optional
+        When a caption is given the tabular is wrapped in a ``table``
+        environment with ``\caption`` (escaped) and ``\label`` (as given).
+    headers : mapping, optional
+        Display headers overriding :data:`HEADERS`.
+    column_format : str, optional
+        Column specification; by default ``r`` for numbers, ``p{..}`` for
+        text longer than 40 characters, ``l`` otherwise.
+
+    Returns
+    -------
+    str
+        UTF-8 LaTeX (see :data:`LATEX_PREAMBLE`); every cell and header is
+        escaped with :func:`latex_escape`.
+    """
+    rows = _formatted(df)
+    spec = column_format or _latex_columns(df, rows)
+    body = [" & ".join(_latex_cell(h) for h in _headers(df, headers)) + r" \\", r"\midrule"]
+    body += [" & ".join(_latex_cell(c) for c in row) + r" \\" for row in rows]
+    lines = [f"\\begin{{tabular}}{{{spec}}}", r"\toprule", *body, r"\bottomrule", r"\end{tabular}"]
+    if caption is not None:
+        head = [r"\begin{table}[htbp]", r"\centering", f"\\caption{{{latex_escape(caption)}}}"]
+        if label is not None:
+            head.append(f"\\label{{{label}}}")
+        lines = [*head, *lines, r"\end{table}"]
+    return "\n".join(lines) + "\n"
+
+
+def to_markdown(df: pd.DataFrame, *, headers: Mapping[str, str] | None = None) -> str:
+    """Format a table as a Markdown pipe table (numbers right-aligned, ``|`` escaped)."""
+    def esc(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("|", "\\|")
+
+    head = [esc(h) for h in _headers(df, headers)]
+    rows = [[esc(c) for c in row] for row in _formatted(df)]
+    widths = [max([len(head[k]), 3] + [len(r[k]) for r in rows]) for k in range(len(head))]
+    right = [_is_numeric(df[col]) for col in df.columns]
+
+    def line(cells: list[str]) -> str:
+        padded = [c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right)]
+        return "| " + " | ".join(padded) + " |"
+
+    rule = "| " + " | ".join(("-" * (w - 1) + ":") if r else "-" * w for w, r in zip(widths, right)) + " |"
+    return "\n".join([line(head), rule, *(line(r) for r in rows)]) + "\n"
+
+
+def write_table(
+    df: pd.DataFrame,
+    stem: str,
+    out_dir: str | Path,
+    *,
+    caption: str | None = None,
+    sort_by: Sequence[str] | None = None,
+) -> list[Path]:
+    """Write ``stem.csv``, ``stem.tex`` and ``stem.md`` into ``out_dir``.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A table from one of the ``*_table`` builders (rows already sorted).
+    stem : str
+        File name without extension (no path separators).
+    out_dir : str or Path
+        Folder, created if needed.
+    caption : str, optional
+        LaTeX caption; the label is ``tab:<stem>``.
+    sort_by : sequence of str, optional
+        Columns to sort rows by (stable) before writing.
+
+    Returns
+    -------
+    list of Path
+        The three files, in the order csv, tex, md. Output is UTF-8 with
+        ``\\n`` line ends and depends only on ``df``.
+    """
+    if not stem or Path(stem).name != stem:
+        raise ValueError(f"write_table: stem must be a plain file name, got {stem!r}")
+    if sort_by is not None:
+        df = df.sort_values(list(sort_by), kind="stable").reset_index(drop=True)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    texts = {
+        "csv": to_csv(df),
+        "tex": to_latex(df, caption=caption, label=None if caption is None else f"tab:{stem}"),
+        "md": to_markdown(df),
+    }
+    paths = []
+    for ext, text in texts.items():
+        path = out / f"{stem}.{ext}"
+        path.write_text(text, encoding="utf-8", newline="\n")
+        paths.append(path)
+    return paths

@@ -1,0 +1,50 @@
+"""BERTopic embedding model that knows the codebook (imports BERTopic)."""
+
+from __future__ import annotations
+
+import numpy as np
+from bertopic.backend import BaseEmbedder
+
+from .codebook import Codebook, seed_words
+
+__all__ = ["CodebookEmbedder"]
+
+
+class CodebookEmbedder(BaseEmbedder):
+    """BERTopic's embedding model, aware of the codebook.
+
+    BERTopic embeds zero-shot topic labels and guided seed words with its
+    embedding model. Those texts map to the codebook's theme vectors (built
+    from every language's descriptions, each centred with its language's
+    mean); any other text is embedded with ``embedder`` and centred with the
+    corpus mean, so it lives in the same space as the passages.
+
+    Parameters
+    ----------
+    embedder : coopthemes.embeddings.Embedder
+    centring : LanguageCentering or None
+    codebook : Codebook or None
+    vectors : ndarray of shape (n_codebook_themes, dim) or None
+    """
+
+    def __init__(self, embedder, centring, codebook: Codebook | None, vectors: np.ndarray | None):
+        super().__init__()
+        self.embedder = embedder
+        self.centring = centring
+        self.lookup: dict[str, np.ndarray] = {}
+        if codebook is not None and vectors is not None:
+            for theme, vec in zip(codebook.themes, vectors, strict=True):
+                self.lookup[theme.label] = vec
+                self.lookup[" ".join(seed_words(theme))] = vec
+
+    def embed(self, documents, verbose: bool = False) -> np.ndarray:
+        docs = list(documents)
+        todo = [i for i, d in enumerate(docs) if d not in self.lookup]
+        fresh = {}
+        if todo:
+            vecs = np.asarray(self.embedder.embed([docs[i] for i in todo]), dtype=np.float32)
+            if self.centring is not None:
+                vecs = self.centring.transform(vecs, [None] * len(todo))
+            fresh = dict(zip(todo, vecs))
+        rows = [self.lookup[d] if i not in fresh else fresh[i] for i, d in enumerate(docs)]
+        return np.vstack(rows).astype(np.float32)

@@ -1,9 +1,0 @@
-"""``python -m analysis.report RESULTS_DIR OUT_DIR``: every figure and table, and the manifest."""
-
-import sys
-
-from analysis.report import build_report
-from analysis.report._common import run_script
-
-if __name__ == "__main__":
-    sys.exit(run_script(build_report))
