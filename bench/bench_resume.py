@@ -54,9 +54,9 @@ def child(corpus_dir: str, cache_dir: str, vectors_out: str) -> None:
     kept = pd.read_parquet(Path(corpus_dir) / "kept.parquet")
     config = _config(str(Path(corpus_dir) / "corpus.parquet"), cache_dir)
     t0 = time.perf_counter()
-    _, vectors, stats = embed_stage(kept, config, show_progress=False)
-    np.save(vectors_out, vectors)
-    print(json.dumps({**stats, "seconds": round(time.perf_counter() - t0, 1)}), flush=True)
+    embedded = embed_stage(kept, config, show_progress=False)
+    np.save(vectors_out, embedded.vectors)
+    print(json.dumps({**embedded.cache, "seconds": round(time.perf_counter() - t0, 1)}), flush=True)
 
 
 def _files(cache_dir: Path) -> dict[str, tuple[str, int]]:

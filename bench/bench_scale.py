@@ -47,6 +47,7 @@ def _peak_mib() -> float:
 def child(corpus: str, work: str, n_boot: int) -> None:
     """One run in this process; prints a JSON line of timings and memory."""
     from coopthemes import pipeline
+    from coopthemes.results import RunResult, write_results
     from coopthemes.config import load_config
     from coopthemes.report import build_report
 
@@ -65,18 +66,21 @@ def child(corpus: str, work: str, n_boot: int) -> None:
     timings["corpus"], memory["corpus"] = time.perf_counter() - t, _peak_mib()
     kept = pipeline.kept_passages(passages)
     t = time.perf_counter()
-    embedder, vectors, cache = pipeline.embed_stage(kept, config)
+    embedded = pipeline.embed_stage(kept, config)
+    embedder, cache = embedded.embedder, embedded.cache
     timings["embeddings"], memory["embeddings"] = time.perf_counter() - t, _peak_mib()
     t = time.perf_counter()
-    assignments, themes, tmap, model = pipeline.themes_stage(kept, vectors, embedder, config)
+    model = pipeline.themes_stage(embedded, config)
     timings["themes"], memory["themes"] = time.perf_counter() - t, _peak_mib()
     t = time.perf_counter()
-    prevalence, excluded, effects = pipeline.prevalence_stage(assignments, passages, documents, config)
-    result = pipeline.RunResult(tables={
-        "documents": documents, "passages": passages, "assignments": assignments, "themes": themes,
-        "theme_map": tmap, "prevalence": prevalence, "excluded": excluded, "effects": effects,
-    }, info={"group_column": "label", "seed": 0, "config": {}, "corpus_hash": None})
-    pipeline.write_results(result, out / "results")
+    assignments = model.assignments()
+    prev = pipeline.prevalence_stage(assignments, passages, documents, config)
+    result = RunResult(tables={
+        "documents": documents, "passages": passages, "assignments": assignments, "themes": model.themes(),
+        "terms": model.terms(), "theme_map": model.theme_map(), "prevalence": prev.prevalence,
+        "excluded": prev.excluded, "effects": prev.effects,
+    }, info={"group_column": "label", "seed": 0, "config": {}, "corpus_hash": None, "languages": ["vi"]})
+    write_results(result, out / "results")
     timings["prevalence"], memory["prevalence"] = time.perf_counter() - t, _peak_mib()
     t = time.perf_counter()
     build_report(out / "results", out, command="bench")

@@ -78,9 +78,9 @@ def run_pipeline(name, data, config, seeds):
     runs, first, t0 = [], None, time.perf_counter()
     for seed in seeds:
         if name == "coopthemes":
-            _, _, _, model = themes_stage(data.kept, data.vectors, data.embedder, with_overrides(config, seed=seed))
+            model = themes_stage(data.embedded, with_overrides(config, seed=seed))
         else:
-            labels = fit_vanilla(data.kept["text"], data.vectors, multilingual=name.endswith("multilingual"), seed=seed)
+            labels = fit_vanilla(data.kept["text"], data.embedded.vectors, multilingual=name.endswith("multilingual"), seed=seed)
             model = _Fitted(labels, tokens)
         runs.append(np.asarray(model.labels_))
         first = first or model

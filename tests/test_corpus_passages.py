@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coopthemes.corpus import CorpusOptions
+from coopthemes.config import ConfigError, CorpusConfig
 from coopthemes.corpus.furniture import Unit
 from coopthemes.corpus.passages import (
     build_passages,
@@ -102,7 +102,7 @@ def test_flag_duplicates_exact_and_near():
 
 def test_passage_id_and_options():
     assert passage_id("000_abc", 7) == "000_abc:007"
-    with pytest.raises(ValueError, match="CorpusOptions.near_duplicate_threshold"):
-        CorpusOptions(near_duplicate_threshold=1.5)
-    with pytest.raises(ValueError, match="CorpusOptions.max_passage_chars: must be at least twice"):
-        CorpusOptions(min_passage_chars=100, max_passage_chars=150)
+    with pytest.raises(ConfigError, match="corpus.near_duplicate_threshold"):
+        CorpusConfig(near_duplicate_threshold=1.5)
+    with pytest.raises(ConfigError, match="corpus.max_passage_chars: must be at least twice"):
+        CorpusConfig(min_passage_chars=100, max_passage_chars=150)

@@ -7,7 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from coopthemes.corpus import CorpusOptions, load_corpus
+from coopthemes.config import CorpusConfig
+from coopthemes.corpus import load_corpus
 
 STORY = (
     "Vietnam, Japan agree to boost cooperation against cybercrime\n"
@@ -117,8 +118,8 @@ def test_republished_story_is_flagged_on_the_later_doc_id(loaded):
 def test_threshold_is_configurable(tmp_path):
     path = tmp_path / "t.csv"
     _write(_frame(), path)
-    strict = CorpusOptions(near_duplicate_threshold=0.99)
-    _, passages = load_corpus(path, **COLUMNS, options=strict)
+    strict = CorpusConfig(near_duplicate_threshold=0.99, **COLUMNS)
+    _, passages = load_corpus(path, config=strict)
     story = passages[passages["doc_id"] == "b-story"].set_index("position")
     assert story.loc[1, "kept"] and pd.isna(story.loc[1, "drop_reason"])
 

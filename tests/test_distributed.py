@@ -398,7 +398,7 @@ def test_pipeline_on_two_workers_writes_the_same_results(tmp_path):
     single = run(config, results_dir=tmp_path / "single")
     shutil.rmtree(cache_dir)
     spread = run(config, results_dir=tmp_path / "dask", scheduler="local:2")
-    assert spread.info["cache"]["model_calls"] == single.info["cache"]["model_calls"] > 0
+    assert spread.embedding_cache["model_calls"] == single.embedding_cache["model_calls"] > 0
 
     files = sorted(p.relative_to(tmp_path / "single") for p in (tmp_path / "single").rglob("*") if p.is_file())
     assert {"documents.parquet", "passages.parquet", "assignments.parquet", "prevalence.parquet"} <= {

@@ -88,16 +88,28 @@ def test_progress_bar_only_when_asked(capsys):
     assert "embedding (fake)" in capsys.readouterr().err
 
 
-def test_is_a_bertopic_embedding_model():
+def test_bertopic_sees_an_embedder_through_the_adapter():
     from bertopic.backend import BaseEmbedder
     from bertopic.backend._utils import select_backend
 
+    from coopthemes.themes.bertopic_adapter import BertopicEmbedder
+
     emb = FakeEmbedder()
-    assert isinstance(emb, BaseEmbedder)
-    assert select_backend(emb) is emb
+    assert not isinstance(emb, BaseEmbedder)  # the embedders know nothing of BERTopic
+    adapter = BertopicEmbedder(emb, None, None, None)
+    assert select_backend(adapter) is adapter
     words = ["ma túy", "drogue", "drugs"]
-    np.testing.assert_array_equal(emb.embed_words(words), emb.embed(words))
-    np.testing.assert_array_equal(emb.embed_documents(words, verbose=True), emb.embed(words))
+    np.testing.assert_array_equal(adapter.embed_words(words), emb.embed(words))
+    np.testing.assert_array_equal(adapter.embed_documents(words, verbose=True), emb.embed(words))
+
+
+def test_importing_the_embeddings_does_not_import_bertopic():
+    import subprocess
+    import sys
+
+    code = "import coopthemes.embeddings, sys; print('bertopic' in sys.modules, 'umap' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
 
 
 def test_get_embedder_default_is_bundled_e5():
@@ -212,6 +224,8 @@ def test_bertopic_zero_shot_and_guided_call_the_embedder():
     from sklearn.cluster import KMeans
     from sklearn.decomposition import PCA
 
+    from coopthemes.themes.bertopic_adapter import BertopicEmbedder
+
     docs = [
         "Cảnh sát thu giữ ma túy tại cảng biển.",
         "La police a saisi de la drogue au port.",
@@ -232,7 +246,7 @@ def test_bertopic_zero_shot_and_guided_call_the_embedder():
 
     def model(**kwargs):
         return BERTopic(
-            embedding_model=Recording(),
+            embedding_model=BertopicEmbedder(Recording(), None, None, None),
             umap_model=PCA(n_components=3, random_state=0),
             hdbscan_model=KMeans(n_clusters=2, random_state=0, n_init=10),
             language="multilingual",

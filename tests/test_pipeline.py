@@ -42,16 +42,16 @@ def two_runs(tmp_path_factory):
 
 def test_second_run_hits_the_cache_and_gives_identical_assignments(two_runs):
     (first, _, _), (second, _, _), _ = two_runs
-    assert first.info["cache"]["model_calls"] >= 1
-    assert second.info["cache"]["model_calls"] == 0
-    assert first.info["themes_cache"] == second.info["themes_cache"] == "fitted"
+    assert first.embedding_cache["model_calls"] >= 1
+    assert second.embedding_cache["model_calls"] == 0
+    assert first.theme_fit == second.theme_fit == "fitted"
     for name in ("assignments", "themes", "prevalence", "documents", "passages"):
         pd.testing.assert_frame_equal(first.tables[name], second.tables[name])
 
 
 def test_third_run_reuses_the_theme_fit_with_identical_results(two_runs):
     _, (_, b, _), (third, c, _) = two_runs
-    assert third.info["themes_cache"] == "reused"
+    assert third.theme_fit == "reused"
     # MANIFEST.json names its own folder; everything else must match byte for byte
     files = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file() and p.name != "MANIFEST.json")
     assert any(f.parts[:2] == ("results", "model") for f in files)
@@ -64,11 +64,27 @@ def test_a_damaged_theme_fit_is_refitted(two_runs, tmp_path):
     config = load_config(data={"corpus": {"path": str(SEEDS)},
                                "embeddings": {"cache_dir": str(a.parent / "cache" / "embeddings")}})
     [entry] = [p for p in themes_cache_dir(config).iterdir() if not p.name.startswith(".")]
-    table = entry / "assignments.parquet"
+    table = entry / "model" / "passages.parquet"
     table.write_bytes(table.read_bytes()[:-100])
     again = run(config, results_dir=tmp_path / "results")
-    assert again.info["themes_cache"] == "fitted"
+    assert again.theme_fit == "fitted"
     pd.testing.assert_frame_equal(again.tables["assignments"], first.tables["assignments"])
+
+
+def test_evaluate_twice_with_the_same_config_reuses_the_fit(two_runs, tmp_path):
+    from coopthemes.evaluation import evaluate_labels, load_labelled
+
+    (_, a, _), _, _ = two_runs
+    config = load_config(data={"embeddings": {"cache_dir": str(a.parent / "cache" / "embeddings")}})
+    table = tmp_path / "labelled.csv"
+    docs = sorted(SEEDS.glob("*.txt"))
+    pd.DataFrame({"doc_id": [p.stem for p in docs], "text": [p.read_text(encoding="utf-8") for p in docs],
+                  "label": ["a", "b", "a", "b", "a"]}).to_csv(table, index=False)
+    data = load_labelled(table, config, label_column="label", id_column="doc_id")
+    first, themes1, _ = evaluate_labels(data, config, seeds=(0, 1))
+    second, themes2, _ = evaluate_labels(data, config, seeds=(0, 1))
+    assert first == second
+    pd.testing.assert_frame_equal(themes1, themes2)
 
 
 def test_tables_and_figures_are_byte_identical_across_runs(two_runs):
@@ -108,15 +124,15 @@ def test_seed_passages_take_codebook_themes(two_runs):
 
 def test_top_terms_are_words_without_stop_words(two_runs):
     (result, _, _), _, _ = two_runs
-    themes = result.tables["themes"]
-    vi_terms = [t for terms in themes["top_terms_vi"] for t in terms]
+    terms = result.tables["terms"]
+    vi_terms = terms.loc[terms["language"] == "vi", "term"].tolist()
     assert any(" " in t for t in vi_terms), "multi-syllable Vietnamese words stay whole"
     assert {"tội phạm", "an ninh"} & set(vi_terms)
+    assert set(terms["language"]) == {"vi", "fr", "en"}
     for lang in ("vi", "fr", "en"):
-        stops = stop_words(lang)
-        for terms in themes[f"top_terms_{lang}"]:
-            assert not set(list(terms)[:10]) & stops
-            assert all(any(ch.isalpha() for ch in t) for t in terms)
+        words = terms.loc[terms["language"] == lang, "term"]
+        assert not set(words) & stop_words(lang)
+        assert all(any(ch.isalpha() for ch in t) for t in words)
 
 
 def test_themes_mix_languages(two_runs):
@@ -149,4 +165,5 @@ def test_command_line_run_and_report(tmp_path):
     bad.write_text("themes:\n  min_cluster_sise: 3\n", encoding="utf-8")
     proc = subprocess.run([*cmd, "run", "--config", str(bad)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
-    assert "themes.min_cluster_sise: unknown field (did you mean 'min_cluster_size'?)" in proc.stderr
+    assert "themes.min_cluster_sise: unknown setting (did you mean 'min_cluster_size'?)" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -23,7 +23,7 @@ from coopthemes.plotting import (  # noqa: E402
     effects_plot,
     palette,
     paper_context,
-    partner_dots,
+    group_dots,
     prevalence_heatmap,
     prevalence_trend,
     theme_map,
@@ -209,9 +209,9 @@ def test_trend_grid_one_panel_per_theme_shared_y(prevalence):
     assert [t.get_text() for t in fig.legends[0].get_texts()] == ["share", "95% interval", "small group (hollow)"]
 
 
-def test_partner_dots_positions_colours_and_legend(prevalence):
+def test_group_dots_positions_colours_and_legend(prevalence):
     fig, ax = plt.subplots()
-    partner_dots(prevalence, ax=ax)
+    group_dots(prevalence, ax=ax)
     containers = ax.containers
     # Japan has no small group (one call), France only small groups (one call, hollow).
     assert len(containers) == 2
@@ -281,7 +281,7 @@ def test_theme_map_requires_columns(synthetic):
 def test_top_terms_text_table(synthetic):
     themes = synthetic["themes"]
     fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 4))
-    top_terms(themes, language="vi", n_terms=2, ax=ax)
+    top_terms(synthetic["terms"], themes=themes, languages="vi", n_terms=2, ax=ax)
     texts = [t.get_text() for t in ax.texts]
     assert texts[:2] == ["Theme", "Vietnamese"]
     assert "tội phạm, xuyên quốc gia" in texts
@@ -291,7 +291,7 @@ def test_top_terms_text_table(synthetic):
 
 def test_top_terms_figure_fits_every_row(synthetic):
     with paper_context():
-        fig = top_terms_figure(synthetic["themes"], n_terms=6)
+        fig = top_terms_figure(synthetic["terms"], themes=synthetic["themes"], n_terms=6)
         fig.canvas.draw()
         ax = fig.axes[0]
         inside = ax.get_window_extent()

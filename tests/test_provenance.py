@@ -20,25 +20,24 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from coopthemes.plotting import paper_context  # noqa: E402
+from coopthemes.plotting import paper_context, save_figure  # noqa: E402
 from coopthemes.provenance import (  # noqa: E402
     PACKAGES,
     corpus_hash,
     file_sha256,
     git_state,
     package_versions,
-    save_figure,
     write_manifest,
 )
-from coopthemes.report import FIGURE_MODULES, TABLE_MODULES, build_report  # noqa: E402
+from coopthemes.report import FIGURES, TABLES, build_report  # noqa: E402
 from coopthemes.report.synthetic import write_synthetic_results  # noqa: E402
 
 VIETNAMESE = "Bộ Công an – tội phạm, an ninh mạng, phòng cháy chữa cháy"
-FIGURE_STEMS = ["corpus_overview", "effects", "prevalence_heatmap", "prevalence_partner_dots",
+FIGURE_STEMS = ["corpus_overview", "effects", "prevalence_heatmap", "prevalence_partner",
                 "prevalence_trends", "theme_map", "top_terms"]
 TABLE_STEMS = ["corpus_summary", "effects", "metadata_audit", "prevalence_partner_document",
-               "prevalence_partner_passage", "prevalence_year_document", "prevalence_year_passage",
-               "theme_overview"]
+               "prevalence_partner_passage", "prevalence_partner_year_document", "prevalence_partner_year_passage",
+               "prevalence_year_document", "prevalence_year_passage", "theme_overview"]
 
 
 # ---------------------------------------------------------------- hashes and versions
@@ -214,13 +213,13 @@ def test_build_report_writes_every_artefact(report):
     manifest = json.loads(written[-1].read_text(encoding="utf-8"))
     assert len(manifest["artefacts"]) == len(expected)
     entry = next(a for a in manifest["artefacts"] if a["path"] == "theme_map.svg")
-    assert entry["command"].startswith("python -m coopthemes.report.fig_theme_map ")
+    assert entry["command"].startswith("python -m coopthemes.report figure theme_map ")
     assert entry["sha256"] == file_sha256(out / "theme_map.svg")
     assert manifest["seed"] == 5 and manifest["config"]["seed"] == 5
     assert [i["path"].rsplit("/", 1)[1] for i in manifest["inputs"]] == sorted(
         ["assignments.parquet", "documents.parquet", "effects.parquet", "passages.parquet",
-         "prevalence.parquet", "run.json", "theme_map.parquet", "themes.parquet"])
-    assert len(FIGURE_MODULES) == 7 and len(TABLE_MODULES) == 6
+         "prevalence.parquet", "run.json", "terms.parquet", "theme_map.parquet", "themes.parquet"])
+    assert len(FIGURES) == 7 and len(TABLES) == 5
 
 
 def test_build_report_reruns_are_byte_identical(report, results_dir, tmp_path):
@@ -239,13 +238,24 @@ def test_build_report_skips_missing_optional_tables(results_dir, tmp_path, caplo
     shutil.copytree(results_dir, partial)
     (partial / "effects.parquet").unlink()
     (partial / "theme_map.parquet").unlink()
-    with caplog.at_level(logging.WARNING, logger="coopthemes.report"):
+    with caplog.at_level(logging.INFO, logger="coopthemes.report"):
         written = build_report(partial, tmp_path / "out", formats=("png",))
     names = sorted(p.name for p in written)
     assert "effects.png" not in names and "theme_map.png" not in names and "effects.csv" not in names
     assert "prevalence_heatmap.png" in names and "theme_overview.tex" in names
-    assert any("figure effects" in r.getMessage() and "not found" in r.getMessage() for r in caplog.records)
-    assert any("figure theme_map" in r.getMessage() for r in caplog.records)
+    assert any("figure effects not drawn: no regression" in r.getMessage() for r in caplog.records)
+    assert any("figure theme_map not drawn" in r.getMessage() for r in caplog.records)
+
+
+def test_a_plotting_error_fails_loudly(results_dir, tmp_path, monkeypatch):
+    from coopthemes.report import figures
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug in the plot")
+
+    monkeypatch.setattr(figures, "trend_grid", broken)
+    with pytest.raises(ValueError, match="a bug in the plot"):
+        build_report(results_dir, tmp_path / "out", formats=("png",))
 
 
 def test_build_report_needs_an_existing_results_folder(tmp_path):
@@ -253,11 +263,16 @@ def test_build_report_needs_an_existing_results_folder(tmp_path):
         build_report(tmp_path / "nowhere", tmp_path / "out")
 
 
-def test_figure_script_runs_from_the_command_line(results_dir, tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "coopthemes.report.fig_prevalence_heatmap", str(results_dir), str(tmp_path),
-         "--formats", "png"],
-        capture_output=True, text=True, timeout=300, check=False, cwd=Path(__file__).resolve().parents[1],
-    )
+def test_one_figure_and_one_table_from_the_command_line(results_dir, tmp_path):
+    def report(*args):
+        return subprocess.run([sys.executable, "-m", "coopthemes.report", *args], capture_output=True, text=True,
+                              timeout=300, check=False, cwd=tmp_path)
+
+    result = report("figure", "prevalence_heatmap", str(results_dir), str(tmp_path), "--formats", "png")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(tmp_path / "prevalence_heatmap.png")
+    result = report("table", "theme_overview", str(results_dir), str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(tmp_path / "tables" / f"theme_overview.{e}") for e in ("csv", "tex", "md")]
+    result = report("figure", "no_such_figure", str(results_dir), str(tmp_path))
+    assert result.returncode == 2 and "invalid choice" in result.stderr

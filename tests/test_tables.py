@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from coopthemes.report.synthetic import synthetic_results
+from coopthemes.schema import Breakdown, select_prevalence
 from coopthemes.tables import (
     LATEX_PREAMBLE,
-    breakdown_columns,
     corpus_summary_table,
     effects_table,
     format_interval,
@@ -21,7 +21,6 @@ from coopthemes.tables import (
     metadata_audit_table,
     prevalence_table,
     round_half_up,
-    select_prevalence,
     theme_overview_table,
     to_csv,
     to_latex,
@@ -53,13 +52,17 @@ def test_latex_escape_every_special_character():
     assert latex_escape("phòng cháy chữa cháy – 100%") == r"phòng cháy chữa cháy – 100\%"
 
 
-def test_breakdown_columns():
-    assert breakdown_columns("partner") == ("partner",)
-    assert breakdown_columns("year") == ("year",)
-    assert breakdown_columns("partner_year") == ("partner", "year")
-    assert breakdown_columns("outlet_year") == ("outlet", "year")
-    with pytest.raises(ValueError, match="non-empty"):
-        breakdown_columns("")
+def test_a_breakdown_is_a_value_of_columns():
+    assert Breakdown.parse("partner").columns == ("partner",)
+    assert Breakdown.parse("partner+year").columns == ("partner", "year")
+    both = Breakdown(("fiscal_year", "year"))
+    assert both.name == "fiscal_year+year" and Breakdown.parse(both.name) == both
+    assert Breakdown.parse("fiscal_year").columns == ("fiscal_year",)
+    assert both.stem == "fiscal_year_year" and both.title == "fiscal year and year"
+    with pytest.raises(ValueError, match="without"):
+        Breakdown(("a+b",))
+    with pytest.raises(ValueError, match="repeats"):
+        Breakdown(("year", "year"))
 
 
 # ---------------------------------------------------------------- formatting
@@ -145,7 +148,7 @@ def prevalence() -> pd.DataFrame:
         _prev_row("partner", CYBER, 5, 40, 0.05, 0.2, partner="Japan", unit="passage"),
         _prev_row("year", CRIME, 1, 8, 0.02, 0.4, year=2021),
         _prev_row("year", CRIME, 2, 8, 0.05, 0.6, year=2020),
-        _prev_row("partner_year", CRIME, 1, 2, 0.0, 1.0, partner="Japan", year=2020),
+        _prev_row("partner+year", CRIME, 1, 2, 0.0, 1.0, partner="Japan", year=2020),
     ]
     return pd.DataFrame(rows).astype({"partner": "string", "year": "Int64"})
 
@@ -168,7 +171,7 @@ def test_prevalence_table_by_year_and_partner_year(prevalence):
     by_year = prevalence_table(prevalence, by="year")
     assert by_year["year"].tolist() == [2020, 2021]
     assert by_year["share_pct"].tolist() == [25.0, 12.5]
-    both = prevalence_table(prevalence, by="partner_year")
+    both = prevalence_table(prevalence, by="partner+year")
     assert list(both.columns[:3]) == ["theme", "partner", "year"]
     assert both[["partner", "year", "share_pct"]].values.tolist() == [["Japan", 2020, 50.0]]
 
@@ -181,11 +184,17 @@ def test_prevalence_table_orders_numbered_themes_as_numbers(prevalence):
     assert table["theme"].tolist() == ["Cybercrime", "D1: trường", "D2: phim", "D10: dịch"]
 
 
-def test_prevalence_without_breakdown_column_is_inferred(prevalence):
-    rows = select_prevalence(prevalence.drop(columns="breakdown"), unit="document", breakdown="year")
+def test_select_prevalence_by_breakdown(prevalence):
+    rows = select_prevalence(prevalence, unit="document", breakdown=Breakdown(("year",)))
     assert sorted(rows["year"].tolist()) == [2020, 2021]
-    with pytest.raises(ValueError, match="no rows with unit='passage' and breakdown='year'"):
+    with pytest.raises(ValueError, match="no rows with unit='passage' and breakdown 'year'"):
         prevalence_table(prevalence, by="year", unit="passage")
+
+
+def _terms(words: dict) -> pd.DataFrame:
+    rows = [{"theme_id": t, "language": lang, "rank": r, "term": w, "weight": 1.0 / r}
+            for (t, lang), ws in words.items() for r, w in enumerate(ws, start=1)]
+    return pd.DataFrame(rows)
 
 
 def test_theme_overview_table(tmp_path):
@@ -194,13 +203,12 @@ def test_theme_overview_table(tmp_path):
         "theme": ["D2: ma tuý, drogue", "Transnational crime"],
         "codebook_id": pd.array([pd.NA, "transnational_crime"], dtype="string"),
         "size": [7, 40],
-        "top_terms_vi": [np.array(["ma tuý", "biên giới", "heroin"]), ["tội phạm", "rửa tiền"]],
-        "top_terms_fr": [["drogue"], ["criminalité", "blanchiment"]],
-        "top_terms_en": [[], ["crime"]],
         "language_mix": ['{"vi": 1.0}', '{"en": 0.5, "vi": 0.5}'],
         "representative_passages": [["vi-1:000", "vi-1:001", "vi-2:000", "vi-3:000"], ["en-1:002"]],
     })
-    table = theme_overview_table(themes, n_terms=2)
+    terms = _terms({(2, "vi"): ["ma tuý", "biên giới", "heroin"], (0, "vi"): ["tội phạm", "rửa tiền"],
+                    (2, "fr"): ["drogue"], (0, "fr"): ["criminalité", "blanchiment"], (0, "en"): ["crime"]})
+    table = theme_overview_table(themes, terms, languages=["vi", "fr", "en"], n_terms=2)
     assert table["codebook_id"].fillna("-").tolist() == ["transnational_crime", "-"]
     assert table.drop(columns="codebook_id").to_dict("list") == {
         "theme_id": [0, 2],
@@ -211,6 +219,12 @@ def test_theme_overview_table(tmp_path):
         "top_terms_en": ["crime", ""],
         "representative_passages": ["en-1:002", "vi-1:000; vi-1:001; vi-2:000"],
     }
+    # any set of languages: the columns follow the terms table, most terms first
+    german = _terms({(0, "de"): ["Polizei", "Ausbildung"], (0, "en"): ["police"], (2, "de"): ["Grenze"]})
+    table = theme_overview_table(themes, german, n_terms=2)
+    assert [c for c in table.columns if c.startswith("top_terms_")] == ["top_terms_de", "top_terms_en"]
+    assert table["top_terms_de"].tolist() == ["Polizei, Ausbildung", "Grenze"]
+    assert "Top terms (German)" in to_markdown(table)
 
 
 def _documents() -> pd.DataFrame:
@@ -339,7 +353,7 @@ def _all_tables() -> dict[str, pd.DataFrame]:
     prev = results["prevalence"]
     specials = pd.DataFrame({"text": ["[x] & % $ # _ { } ~ ^ \\", "phòng cháy chữa cháy – ça, Noël, œuvre"]})
     return {
-        "theme_overview": theme_overview_table(results["themes"]),
+        "theme_overview": theme_overview_table(results["themes"], results["terms"]),
         "prevalence_partner": prevalence_table(prev, by="partner"),
         "prevalence_year": prevalence_table(prev, by="year", unit="passage"),
         "corpus_summary": corpus_summary_table(results["documents"], results["passages"]),

@@ -7,16 +7,17 @@ import pandas as pd
 import pytest
 import yaml
 
+from coopthemes.config import ConfigError, ThemesConfig
 from coopthemes.themes import (
     CodebookError,
     ThemeModel,
-    ThemeOptions,
     auto_min_cluster_size,
     auto_min_samples,
     max_cluster_size,
     fit_themes,
     load_codebook,
 )
+from coopthemes.themes.terms import top_terms_by_language
 from coopthemes.themes.codebook import parse_codebook
 from coopthemes.themes.tokenize import segment, segment_all, split_tokens
 from conftest import FakeEmbedder
@@ -71,6 +72,11 @@ def embedder():
     return FakeEmbedder(synonyms=_synonyms(), offset=3.0)
 
 
+def _fit(corpus, X, **kwargs):
+    model = fit_themes(corpus, X, **kwargs)
+    return model.assignments(), model.themes(), model
+
+
 def _consistency(assign: pd.DataFrame, corpus: pd.DataFrame) -> float:
     merged = corpus.merge(assign, on="passage_id")
     per_group = merged.groupby("group")["theme_id"].agg(lambda s: s.nunique() == 1 and (s != -1).all())
@@ -117,13 +123,18 @@ def test_broken_codebooks_name_the_entry(tmp_path):
         parse_codebook(data)
 
     data = _codebook_data()
-    data["themes"][0]["descriptions"]["de"] = "Feuer"
-    with pytest.raises(CodebookError, match=r"theme 1 \(id 'fire'\): unknown language\(s\) \['de'\]"):
-        parse_codebook(data)
+    data["themes"][0]["descriptions"]["de"] = "Feuer"  # a language the corpus does not have is not used
+    assert parse_codebook(data, languages=("vi", "fr", "en")).themes[0].descriptions == {
+        "vi": "cháy", "fr": "incendie", "en": "fire"}
 
     data = _codebook_data()
     del data["themes"][0]["descriptions"]["vi"]
     with pytest.raises(CodebookError, match=r"theme 1 \(id 'fire'\): no description in \['vi'\]"):
+        parse_codebook(data, languages=("vi", "fr", "en"))
+
+    data = _codebook_data()
+    data["themes"][0]["keywords"] = {"en": "fire"}
+    with pytest.raises(CodebookError, match=r"keywords.en: expected a list of words, got a string"):
         parse_codebook(data)
 
     path = tmp_path / "cb.yaml"
@@ -183,8 +194,8 @@ def test_max_cluster_size_from_a_share():
     assert max_cluster_size(1001, 20, 0.5) == 501  # rounded up
     assert max_cluster_size(30, 20, 0.5) == 20  # never below the minimum cluster size
     assert max_cluster_size(1000, 20, None) == max_cluster_size(1000, 20, 1.0) == 0  # HDBSCAN: no limit
-    with pytest.raises(ValueError, match="max_cluster_share"):
-        ThemeOptions(max_cluster_share=0.0)
+    with pytest.raises(ConfigError, match="max_cluster_share"):
+        ThemesConfig(max_cluster_share=0.0)
 
 
 def test_cluster_share_limit_splits_a_collapsed_selection():
@@ -208,9 +219,9 @@ def test_cluster_share_limit_splits_a_collapsed_selection():
 
 def test_alignment_puts_translations_in_one_theme(corpus, embedder):
     X = embedder.embed(corpus["text"].tolist())
-    opts = ThemeOptions(codebook_mode="off", min_cluster_size=8)
-    aligned, themes, _ = fit_themes(corpus, X, embedder=embedder, options=opts)
-    raw, _, _ = fit_themes(corpus, X, embedder=embedder, options=ThemeOptions(
+    opts = ThemesConfig(codebook_mode="off", min_cluster_size=8)
+    aligned, themes, _ = _fit(corpus, X, embedder=embedder, options=opts)
+    raw, _, _ = _fit(corpus, X, embedder=embedder, options=ThemesConfig(
         codebook_mode="off", min_cluster_size=8, align=False))
     assert _consistency(aligned, corpus) >= 0.9
     assert _consistency(raw, corpus) <= 0.2
@@ -223,10 +234,10 @@ def test_fit_does_not_modify_embeddings_and_is_deterministic(corpus, embedder):
     X = embedder.embed(corpus["text"].tolist())
     before = X.copy()
     cb = parse_codebook(_codebook_data())
-    opts = ThemeOptions(codebook_mode="guided", min_cluster_size=6)
-    a1, t1, _ = fit_themes(corpus, X, embedder=embedder, codebook=cb, options=opts)
+    opts = ThemesConfig(codebook_mode="guided", min_cluster_size=6)
+    a1, t1, _ = _fit(corpus, X, embedder=embedder, codebook=cb, options=opts)
     np.testing.assert_array_equal(X, before)
-    a2, t2, _ = fit_themes(corpus, X, embedder=embedder, codebook=cb, options=opts)
+    a2, t2, _ = _fit(corpus, X, embedder=embedder, codebook=cb, options=opts)
     pd.testing.assert_frame_equal(a1, a2)
     pd.testing.assert_frame_equal(t1, t2)
 
@@ -234,65 +245,92 @@ def test_fit_does_not_modify_embeddings_and_is_deterministic(corpus, embedder):
 def test_zero_shot_codebook_names_matching_passages(corpus, embedder):
     X = embedder.embed(corpus["text"].tolist())
     cb = parse_codebook(FIRE_CODEBOOK)
-    assign, themes, model = fit_themes(corpus, X, embedder=embedder, codebook=cb,
-                                       options=ThemeOptions(min_cluster_size=6, codebook_threshold=0.2))
+    assign, themes, model = _fit(corpus, X, embedder=embedder, codebook=cb,
+                                 options=ThemesConfig(min_cluster_size=6, codebook_threshold=0.2))
     merged = corpus.merge(assign, on="passage_id")
     fire = merged[merged["topic"] == "fire"]
     assert (fire["theme"] == "Fire and rescue").mean() >= 0.9
     assert (merged.loc[merged["topic"] != "fire", "theme"] != "Fire and rescue").all()
     row = themes[themes["theme"] == "Fire and rescue"].iloc[0]
     assert row["codebook_id"] == "fire"
-    assert set(row["top_terms_fr"]) <= set(TOPICS["fire"]["fr"]) and row["top_terms_fr"]
+    words = top_terms_by_language(model.terms(), int(row["theme_id"]))
+    assert sorted(words) == ["en", "fr", "vi"]
+    assert set(words["fr"]) <= set(TOPICS["fire"]["fr"]) and words["fr"]
     # underthesea may join syllables into one word ("khói lửa"): each is a fire word
-    syllables = {syl for term in row["top_terms_vi"] for syl in term.split()}
-    assert syllables <= set(TOPICS["fire"]["vi"]) and row["top_terms_vi"]
+    syllables = {syl for term in words["vi"] for syl in term.split()}
+    assert syllables <= set(TOPICS["fire"]["vi"]) and words["vi"]
     discovered = themes[themes["codebook_id"].isna()]
     assert discovered["theme"].str.startswith("D").all()
     assert len(row["representative_passages"]) == 3
     assert set(row["representative_passages"]) <= set(fire["passage_id"])
 
 
-def test_save_load_transform_round_trip(tmp_path, corpus, embedder):
+def test_save_load_restores_the_whole_fitted_state(tmp_path, corpus, embedder):
     X = embedder.embed(corpus["text"].tolist())
     cb = parse_codebook(FIRE_CODEBOOK)
-    assign, themes, model = fit_themes(corpus, X, embedder=embedder, codebook=cb,
-                                       options=ThemeOptions(min_cluster_size=6, codebook_threshold=0.2))
+    assign, themes, model = _fit(corpus, X, embedder=embedder, codebook=cb,
+                                 options=ThemesConfig(min_cluster_size=6, codebook_threshold=0.2), random_state=3)
+    tmap = model.theme_map()
     model.save(tmp_path / "model")
     assert (tmp_path / "model" / "bertopic" / "topic_embeddings.safetensors").is_file()
-    loaded = ThemeModel.load(tmp_path / "model", embedder=embedder, codebook=cb)
+    loaded = ThemeModel.load(tmp_path / "model", embedder=embedder)
+    # every public method answers as the fitted model does
+    pd.testing.assert_frame_equal(loaded.assignments(), assign)
     pd.testing.assert_frame_equal(loaded.themes(), themes)
+    pd.testing.assert_frame_equal(loaded.terms(), model.terms())
+    pd.testing.assert_frame_equal(loaded.theme_map(), tmap)
+    assert loaded.options == model.options and loaded.random_state == 3 and loaded.codebook == cb
+    assert loaded.tokens_ == model.tokens_ and loaded.languages_ == model.languages_
+    np.testing.assert_array_equal(loaded.embeddings_, model.embeddings_)
     ids, probs = loaded.transform(corpus["text"], X, corpus["language"])
+    ids2, probs2 = model.transform(corpus["text"], X, corpus["language"])
+    np.testing.assert_array_equal(ids, ids2)
+    np.testing.assert_array_equal(probs, probs2)
+    assert repr(loaded) == repr(model)
+    # saving a loaded model reproduces the files byte for byte
+    loaded.save(tmp_path / "again")
+    for path in sorted((tmp_path / "model").rglob("*")):
+        if path.is_file():
+            assert path.read_bytes() == (tmp_path / "again" / path.relative_to(tmp_path / "model")).read_bytes()
+    # read-only use needs no embedder; another embedder is refused
+    assert ThemeModel.load(tmp_path / "model").assignments().equals(assign)
+    other = FakeEmbedder(synonyms=_synonyms())
+    other.model_id = "another"
+    with pytest.raises(ValueError, match="saved with embedder"):
+        ThemeModel.load(tmp_path / "model", embedder=other)
+
+
+def test_transform_assigns_new_passages_to_fitted_themes(corpus, embedder):
+    X = embedder.embed(corpus["text"].tolist())
+    cb = parse_codebook(FIRE_CODEBOOK)
+    assign, themes, model = _fit(corpus, X, embedder=embedder, codebook=cb,
+                                 options=ThemesConfig(min_cluster_size=6, codebook_threshold=0.2))
+    ids, probs = model.transform(corpus["text"], X, corpus["language"])
     fitted = assign.set_index("passage_id").loc[corpus["passage_id"], "theme_id"].to_numpy()
-    # a safetensors model assigns by similarity to theme vectors (no UMAP or
-    # HDBSCAN is stored): codebook themes come back, discovered ones mostly
     cb_themes = themes.loc[themes["codebook_id"].notna(), "theme_id"].to_numpy()
     in_cb = np.isin(fitted, cb_themes)
     assert in_cb.sum() >= 30
     assert (ids[in_cb] == fitted[in_cb]).mean() >= 0.9
     assert (ids == fitted).mean() >= 0.65
     assert probs.shape == (len(corpus),)
-    other = FakeEmbedder(synonyms=_synonyms())
-    other.model_id = "another"
-    with pytest.raises(ValueError, match="saved with embedder"):
-        ThemeModel.load(tmp_path / "model", embedder=other, codebook=cb)
 
 
 def test_bad_options_are_named():
-    with pytest.raises(ValueError, match="outlier_strategy"):
-        ThemeOptions(outlier_strategy="magic")
-    with pytest.raises(ValueError, match="codebook_mode"):
-        ThemeOptions(codebook_mode="sometimes")
+    with pytest.raises(ConfigError, match="themes.outlier_strategy"):
+        ThemesConfig(outlier_strategy="magic")
+    with pytest.raises(ConfigError, match="themes.codebook_mode"):
+        ThemesConfig(codebook_mode="sometimes")
 
 
 def test_large_corpus_fits_on_a_seeded_sample_and_transforms_the_rest(embedder):
     corpus = parallel_corpus(n_per_topic=20)
     X = embedder.embed(corpus["text"].tolist())
-    opts = ThemeOptions(codebook_mode="off", min_cluster_size=8, max_fit_passages=120)
-    a1, themes, model = fit_themes(corpus, X, embedder=embedder, options=opts)
+    opts = ThemesConfig(codebook_mode="off", min_cluster_size=8, max_fit_passages=120)
+    a1, themes, model = _fit(corpus, X, embedder=embedder, options=opts)
     assert model.n_fit_ == 120 and len(a1) == len(corpus) == 180
     assert themes["size"].sum() == (a1["theme_id"] != -1).sum()
     assert _consistency(a1, corpus) >= 0.8
-    a2, _, _ = fit_themes(corpus, X, embedder=embedder, options=opts)
+    a2, _, _ = _fit(corpus, X, embedder=embedder, options=opts)
     pd.testing.assert_frame_equal(a1, a2)
-    with pytest.raises(ValueError, match="max_fit_passages"):
-        ThemeOptions(max_fit_passages=10)
+    with pytest.raises(ConfigError, match="max_fit_passages"):
+        ThemesConfig(max_fit_passages=10)

@@ -1,7 +1,9 @@
-"""Command line: ``coopthemes corpus | themes | run | report``.
+"""Command line: ``coopthemes corpus | themes | run | report | evaluate``.
 
 Every command takes ``--config FILE`` (YAML, see README); command-line
-options override the file.
+options override the file. ``-v`` (more) and ``-q`` (less) may stand
+anywhere on the line. Errors end in one line naming the file and the problem
+and exit status 2.
 """
 
 from __future__ import annotations
@@ -12,11 +14,22 @@ import os
 import shlex
 import sys
 import time
+import warnings
 from pathlib import Path
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
 
 log = logging.getLogger("coopthemes")
+
+#: Corpus column flags shared by ``corpus`` and ``run``: flag -> CorpusConfig field.
+_COLUMN_FLAGS = {
+    "--text-column": ("text_column", "text column of a table corpus (default: text)"),
+    "--id-column": ("id_column", "document id column of a table corpus"),
+    "--title-column": ("title_column", "title column of a table corpus"),
+    "--language-column": ("language_column", "language column (ISO 639-1 codes)"),
+    "--date-column": ("date_column", "date column (YYYY-MM-DD, YYYYMMDD, YYYY-MM or YYYY)"),
+    "--partner-column": ("partner_column", "partner column (countries separated by ';')"),
+}
 
 
 def _setup_env() -> None:
@@ -26,17 +39,34 @@ def _setup_env() -> None:
         os.environ["NUMBA_CACHE_DIR"] = str(root / "coopthemes" / "numba")
 
 
+def _quiet_third_parties(verbosity: int) -> None:
+    """Keep other libraries' warnings and font logs out of the terminal unless ``-v``."""
+    if verbosity > 0:
+        return
+    warnings.filterwarnings("ignore", module=r"(?!coopthemes)")
+    for name in ("matplotlib", "matplotlib.font_manager", "numba", "umap", "bertopic", "BERTopic", "hdbscan",
+                 "distributed", "fsspec", "h5py"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
 def _config(args, **corpus_overrides):
     from .config import load_config, with_overrides
 
-    config = load_config(args.config) if args.config else load_config()
+    config = load_config(args.config) if getattr(args, "config", None) else load_config()
     corpus = {k: v for k, v in corpus_overrides.items() if v is not None}
     return with_overrides(config, corpus=corpus) if corpus else config
 
 
-def _corpus_overrides(args) -> dict:
-    keys = ("text_column", "id_column", "language_column", "date_column", "partner_column", "title_column")
-    return {k: getattr(args, k, None) for k in keys}
+def _column_overrides(args) -> dict:
+    return {field: getattr(args, field, None) for field, _ in _COLUMN_FLAGS.values()}
+
+
+def _cell(value) -> str:
+    import pandas as pd
+
+    if value is None or (not isinstance(value, list | tuple) and pd.isna(value)):
+        return ""
+    return str(value)
 
 
 def _print_tables(title: str, tables: dict) -> None:
@@ -44,31 +74,35 @@ def _print_tables(title: str, tables: dict) -> None:
     from rich.table import Table
 
     console = Console()
-    console.print(f"[bold]{title}[/bold]")
+    console.print(f"[bold]{title}[/bold]", markup=True, highlight=False)
     for name, df in tables.items():
         table = Table(title=name, show_lines=False)
         for col in df.columns:
             table.add_column(str(col))
-        for row in df.astype(str).itertuples(index=False):
-            table.add_row(*row)
+        for row in df.itertuples(index=False):
+            table.add_row(*(_cell(v) for v in row))
         console.print(table)
+
+
+def _command_line() -> str:
+    return "coopthemes " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 
 def cmd_corpus(args) -> int:
     from .corpus import summarize_corpus
+    from .distributed import dask_client
     from .pipeline import corpus_stage
 
-    from .distributed import dask_client
-
-    config = _config(args, path=str(args.path), **_corpus_overrides(args))
+    config = _config(args, path=str(args.path), **_column_overrides(args))
     with dask_client(args.scheduler) as client:
         documents, passages = corpus_stage(config, client=client)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     documents.to_parquet(out / "documents.parquet", index=False)
     passages.to_parquet(out / "passages.parquet", index=False)
-    _print_tables(f"Corpus {args.path}: {len(documents)} documents, {len(passages)} passages",
-                  summarize_corpus(documents, passages))
+    if args.verbosity >= 0:
+        _print_tables(f"Corpus {args.path}: {len(documents)} documents, {len(passages)} passages",
+                      summarize_corpus(documents, passages))
     print(f"wrote {out / 'documents.parquet'} and {out / 'passages.parquet'}")
     return 0
 
@@ -77,7 +111,7 @@ def cmd_themes(args) -> int:
     import pandas as pd
 
     from .distributed import dask_client
-    from .pipeline import embed_stage, kept_passages, save_model, themes_stage
+    from .pipeline import embed_stage, kept_passages, themes_stage
 
     config = _config(args)
     src = Path(args.corpus_dir)
@@ -87,32 +121,30 @@ def cmd_themes(args) -> int:
     kept = kept_passages(pd.read_parquet(src / "passages.parquet"))
     t0 = time.perf_counter()
     with dask_client(args.scheduler) as client:
-        embedder, vectors, cache = embed_stage(kept, config, client=client)
+        embedded = embed_stage(kept, config, client=client)
     t1 = time.perf_counter()
-    assignments, themes, tmap, model = themes_stage(kept, vectors, embedder, config)
+    model = themes_stage(embedded, config)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    assignments.to_parquet(out / "assignments.parquet", index=False)
-    themes.to_parquet(out / "themes.parquet", index=False)
-    tmap.to_parquet(out / "theme_map.parquet", index=False)
-    save_model(model, out / "model")
-    print(f"embedded {len(kept)} passages in {t1 - t0:.1f} s (cache: {cache})")
-    summary = themes[["theme_id", "theme", "codebook_id", "size", "language_mix"]]
-    _print_tables(f"{len(themes)} themes, {int(assignments['is_outlier'].sum())} outlier passages before reduction",
-                  {"themes": summary})
-    print(f"wrote {out}/assignments.parquet, themes.parquet, theme_map.parquet, model/")
+    model.assignments().to_parquet(out / "assignments.parquet", index=False)
+    model.themes().to_parquet(out / "themes.parquet", index=False)
+    model.terms().to_parquet(out / "terms.parquet", index=False)
+    model.theme_map().to_parquet(out / "theme_map.parquet", index=False)
+    model.save(out / "model")
+    print(f"embedded {len(kept)} passages in {t1 - t0:.1f} s (cache: {embedded.cache})")
+    if args.verbosity >= 0:
+        summary = model.themes()[["theme_id", "theme", "codebook_id", "size", "language_mix"]]
+        _print_tables(f"{len(summary)} themes, {int(model.is_outlier_.sum())} outlier passages before reduction",
+                      {"themes": summary})
+    print(f"wrote {out}/assignments.parquet, themes.parquet, terms.parquet, theme_map.parquet, model/")
     return 0
-
-
-def _command_line() -> str:
-    return "coopthemes " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 
 def cmd_run(args) -> int:
     from .pipeline import run
     from .report import build_report
 
-    config = _config(args, path=str(args.corpus) if args.corpus else None)
+    config = _config(args, path=str(args.corpus) if args.corpus else None, **_column_overrides(args))
     out = Path(args.out)
     results = out / "results"
     t0 = time.perf_counter()
@@ -120,7 +152,7 @@ def cmd_run(args) -> int:
     written = build_report(results, out, command=_command_line())
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
     print(f"{result.info['n_documents']} documents, {result.info['n_passages_kept']} kept passages, "
-          f"{result.info['n_themes']} themes ({result.info['themes_cache']}); embedding cache {result.info.get('cache')}")
+          f"{result.info['n_themes']} themes ({result.theme_fit}); embedding cache {result.embedding_cache}")
     print(f"stages: {timings}; total {time.perf_counter() - t0:.1f} s")
     print(f"wrote {len(written)} files under {out} (results in {results}, MANIFEST.json)")
     return 0
@@ -129,28 +161,14 @@ def cmd_run(args) -> int:
 def cmd_report(args) -> int:
     from .report import build_report
 
+    formats = None
+    if args.config:
+        formats = _config(args).report.formats
     out = Path(args.out) if args.out else Path(args.results_dir).parent
     t0 = time.perf_counter()
-    written = build_report(Path(args.results_dir), out, command=_command_line())
+    written = build_report(Path(args.results_dir), out, formats=formats, command=_command_line())
     print(f"wrote {len(written)} files under {out} in {time.perf_counter() - t0:.1f} s")
     return 0
-
-
-def _add_corpus_columns(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--text-column", help="text column of a table corpus (default: text)")
-    p.add_argument("--id-column", help="document id column of a table corpus")
-    p.add_argument("--title-column", help="title column of a table corpus")
-    p.add_argument("--language-column", help="language column (ISO 639-1 codes)")
-    p.add_argument("--date-column", help="date column (YYYY-MM-DD, YYYYMMDD, YYYY-MM or YYYY)")
-    p.add_argument("--partner-column", help="partner column (countries separated by ';')")
-
-
-def _add_scheduler(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--scheduler", type=_scheduler,
-        help="run on Dask workers: 'local:N' (N local worker processes) or 'tcp://HOST:PORT' "
-             "(a running scheduler); needs the 'dask' extra. Default: this process",
-    )  # fmt: skip
 
 
 def _scheduler(value: str) -> str:
@@ -163,50 +181,86 @@ def _scheduler(value: str) -> str:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="coopthemes", description=__doc__.splitlines()[0])
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress messages")
-    sub = parser.add_subparsers(dest="command", required=True)
+def _verbosity_options(*, top: bool) -> argparse.ArgumentParser:
+    """``-v``/``-q``, accepted before and after the command (the later ones add up)."""
+    p = argparse.ArgumentParser(add_help=False)
+    default = 0 if top else argparse.SUPPRESS
+    p.add_argument("-v", "--verbose", dest="verbose", action="count", default=default,
+                   help="more messages (-vv: debug; also shows other libraries' warnings)")
+    p.add_argument("-q", "--quiet", dest="quiet", action="count", default=default,
+                   help="fewer messages (only results and errors)")
+    return p
 
-    p = sub.add_parser("corpus", help="documents and passages tables from raw documents")
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(prog="coopthemes", description=__doc__.splitlines()[0],
+                                     parents=[_verbosity_options(top=True)])
+    parser.add_argument("--version", action="version", version=f"coopthemes {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = [_verbosity_options(top=False)]
+
+    def add(name: str, help_: str, func) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_, parents=common)
+        p.set_defaults(func=func)
+        return p
+
+    def columns(p: argparse.ArgumentParser) -> None:
+        for flag, (dest, text) in _COLUMN_FLAGS.items():
+            p.add_argument(flag, dest=dest, help=text)
+
+    def scheduler(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--scheduler", type=_scheduler,
+                       help="run on Dask workers: 'local:N' (N local worker processes) or 'tcp://HOST:PORT' "
+                            "(a running scheduler); needs the 'dask' extra. Default: this process")
+
+    p = add("corpus", "documents and passages tables from raw documents", cmd_corpus)
     p.add_argument("path", help="folder of .txt/.md/.html files, or a .csv/.jsonl/.parquet table")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--config", help="YAML configuration")
-    _add_corpus_columns(p)
-    _add_scheduler(p)
-    p.set_defaults(func=cmd_corpus)
+    columns(p)
+    scheduler(p)
 
-    p = sub.add_parser("themes", help="embed kept passages and fit cross-lingual themes")
+    p = add("themes", "embed kept passages and fit cross-lingual themes", cmd_themes)
     p.add_argument("corpus_dir", help="folder written by `coopthemes corpus`")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--config", help="YAML configuration")
-    _add_scheduler(p)
-    p.set_defaults(func=cmd_themes)
+    scheduler(p)
 
-    p = sub.add_parser("run", help="corpus -> embeddings -> themes -> prevalence -> figures and tables")
+    p = add("run", "corpus -> embeddings -> themes -> prevalence -> figures and tables", cmd_run)
     p.add_argument("--config", help="YAML configuration")
-    p.add_argument("--corpus", help="corpus path (default: the config's, else seeds/)")
+    p.add_argument("--corpus", help="corpus folder or table (default: the config's, else seeds/)")
     p.add_argument("--out", default="figures", help="output folder (default: figures)")
-    _add_scheduler(p)
-    p.set_defaults(func=cmd_run)
+    columns(p)
+    scheduler(p)
 
-    p = sub.add_parser("report", help="redraw figures and tables from a results folder")
+    p = add("report", "redraw figures and tables from a results folder", cmd_report)
     p.add_argument("results_dir", help="results folder written by `coopthemes run` (OUT/results)")
     p.add_argument("--out", help="output folder (default: the results folder's parent)")
-    p.set_defaults(func=cmd_report)
+    p.add_argument("--config", help="YAML configuration (its report section: formats)")
 
     from .evaluation.cli import add_evaluate_parser
 
-    add_evaluate_parser(sub)
+    add_evaluate_parser(sub, parents=common)
     return parser
+
+
+def _configure_logging(verbosity: int) -> None:
+    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else (
+        logging.DEBUG if verbosity > 1 else logging.ERROR)
+    logging.basicConfig(level=logging.WARNING if verbosity < 2 else logging.DEBUG,
+                        format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("coopthemes").setLevel(level)
+    _quiet_third_parties(verbosity)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``coopthemes`` command."""
     _setup_env()
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    args.verbosity = int(getattr(args, "verbose", 0) or 0) - int(getattr(args, "quiet", 0) or 0)
+    _configure_logging(args.verbosity)
     from .config import ConfigError
     from .themes.codebook import CodebookError
 

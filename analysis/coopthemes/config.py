@@ -1,29 +1,38 @@
-"""Run configuration: frozen dataclasses read from YAML, validated on construction.
+"""Run configuration: one frozen dataclass per stage, read from YAML, checked on construction.
 
-Only the pipeline and the command line read a configuration; library
-functions take explicit keyword arguments. Errors name the file and the field
-(``config.yaml: themes.min_cluster_size: expected an integer, got 'ten'``).
-Variants are made with :func:`dataclasses.replace` or :func:`with_overrides`.
+Every option of every stage is a field here, reachable from a YAML file
+(``themes: {min_cluster_size: 20}``) and from Python
+(``ThemesConfig(min_cluster_size=20)``); a stage takes its section as it is
+(:func:`coopthemes.load_corpus` takes a :class:`CorpusConfig`,
+:class:`~coopthemes.ThemeModel` a :class:`ThemesConfig`). Each value is
+converted to its field's type and checked for range when the dataclass is
+built, whatever built it, and an error names the field
+(``config.yaml: themes.min_cluster_size: expected an integer >= 2, got 'ten'``)
+without echoing long values. Variants are made with :func:`with_overrides`
+or :func:`dataclasses.replace`.
+
+This module imports no stage: reading a configuration costs a YAML parse.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import types
 import typing
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from .themes.model import ThemeOptions
+from .safeyaml import read_yaml, short_repr
 
 __all__ = [
     "ConfigError",
     "CorpusConfig",
     "EmbeddingConfig",
+    "FIGURE_FORMATS",
     "PrevalenceConfig",
     "ReportConfig",
     "RunConfig",
@@ -33,13 +42,188 @@ __all__ = [
     "with_overrides",
 ]
 
+#: Figure formats the report can write.
+FIGURE_FORMATS = ("pdf", "png", "svg")
+
+#: Longest string a setting may hold (paths, column names, backend specs).
+_MAX_STRING = 4096
+
 
 class ConfigError(ValueError):
-    """A configuration value is missing, unknown or of the wrong type."""
+    """A configuration value is missing, unknown, of the wrong type or out of range."""
+
+
+def setting(default: Any, *, ge=None, gt=None, le=None, lt=None, choices=None, min_items=None, doc: str = ""):
+    """A dataclass field with the range or choices its value must respect."""
+    meta = {"ge": ge, "gt": gt, "le": le, "lt": lt, "choices": choices, "min_items": min_items, "doc": doc}
+    return field(default=default, metadata={k: v for k, v in meta.items() if v is not None and v != ""})
+
+
+# --------------------------------------------------------------------------
+# conversion and checks
+# --------------------------------------------------------------------------
+
+
+def _bounds_text(meta: dict) -> str:
+    parts = []
+    for key, sign in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+        if key in meta:
+            parts.append(f"{sign} {meta[key]}")
+    return " and ".join(parts)
+
+
+def _expected(tp, meta: dict) -> str:
+    names = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+    text = names.get(tp, getattr(tp, "__name__", str(tp)))
+    bounds = _bounds_text(meta)
+    return f"{text} {bounds}" if bounds else text
+
+
+def _convert(value: Any, tp, where: str, meta: dict) -> Any:
+    """``value`` as type ``tp`` (the field's annotation), or ConfigError naming ``where``."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _convert(value, inner[0], where, meta)
+    if origin is tuple:
+        if isinstance(value, str):
+            raise ConfigError(f"{where}: expected a list, got the string {short_repr(value)} (write [{value}])"
+                              if len(value) < 40 else f"{where}: expected a list, got a string")
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"{where}: expected a list, got {short_repr(value)}")
+        (inner, *_rest) = typing.get_args(tp)
+        items = tuple(_convert(v, inner, f"{where}[{i}]", {}) for i, v in enumerate(value))
+        if len(items) < meta.get("min_items", 0):
+            raise ConfigError(f"{where}: give at least {meta['min_items']} item(s)")
+        return items
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true or false, got {short_repr(value)}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: expected {_expected(int, meta)}, got {short_repr(value)}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where}: expected {_expected(float, meta)}, got {short_repr(value)}")
+        if not math.isfinite(value):
+            raise ConfigError(f"{where}: expected a finite number, got {short_repr(value)}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected a string, got {short_repr(value)}")
+        if len(value) > _MAX_STRING:
+            raise ConfigError(f"{where}: a string of {len(value)} characters is too long")
+        if "\x00" in value:
+            raise ConfigError(f"{where}: a string holds a NUL character")
+        return value
+    raise ConfigError(f"{where}: unsupported setting type {tp!r}")
+
+
+def _check_range(value: Any, where: str, meta: dict) -> None:
+    if value is None:
+        return
+    values = value if isinstance(value, tuple) else (value,)
+    for v in values:
+        if "choices" in meta and v not in meta["choices"]:
+            raise ConfigError(f"{where}: must be one of {list(meta['choices'])}, got {short_repr(v)}")
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            ok = all(
+                (key not in meta) or test(v, meta[key])
+                for key, test in (
+                    ("ge", lambda a, b: a >= b), ("gt", lambda a, b: a > b),
+                    ("le", lambda a, b: a <= b), ("lt", lambda a, b: a < b),
+                )
+            )  # fmt: skip
+            if not ok:
+                raise ConfigError(f"{where}: must be {_bounds_text(meta)}, got {short_repr(v)}")
+
+
+@lru_cache(maxsize=None)
+def _hints(cls) -> dict:
+    return typing.get_type_hints(cls)
+
+
+class _Section:
+    """Base of the configuration sections: converts and checks every field on construction."""
+
+    #: Name of the section in a configuration file (``"themes"``).
+    section = ""
+
+    def __post_init__(self) -> None:
+        hints = _hints(type(self))
+        for f in dataclasses.fields(self):
+            where = f"{self.section}.{f.name}" if self.section else f.name
+            tp = hints[f.name]
+            value = getattr(self, f.name)
+            if dataclasses.is_dataclass(tp):
+                if not isinstance(value, tp):
+                    raise ConfigError(f"{where}: expected a {tp.__name__}")
+                continue
+            value = _convert(value, tp, where, dict(f.metadata))
+            _check_range(value, where, dict(f.metadata))
+            object.__setattr__(self, f.name, value)
+        self._check()
+
+    def _check(self) -> None:
+        """Checks across fields (subclasses)."""
+
+    def fail(self, name: str, message: str) -> typing.NoReturn:
+        raise ConfigError(f"{self.section}.{name}: {message}" if self.section else f"{name}: {message}")
+
+
+# --------------------------------------------------------------------------
+# sections
+# --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class CorpusConfig:
+class CorpusConfig(_Section):
+    """Where the documents are and how they are cleaned, cut and described.
+
+    Attributes
+    ----------
+    path : str
+        A folder of ``.txt/.md/.html/.htm`` files (with an optional
+        ``metadata.csv``) or a ``.csv``, ``.jsonl`` or ``.parquet`` table.
+    text_column, id_column, title_column, language_column, date_column, partner_column : str or None
+        Column names of a table corpus (None: not given). Without an id
+        column, ids are ``row00000``, ``row00001``... in row order.
+    extra_columns : tuple of str
+        Table or sidecar columns carried into ``documents`` (e.g. ``label``).
+    languages : tuple of str
+        ISO 639-1 codes that language detection chooses from; top terms,
+        tables and figures cover these languages.
+    home_country : str
+        English name (as in the gazetteer) of the country whose ministries
+        the corpus covers; never a partner.
+    gazetteer : str or None
+        A gazetteer YAML file; None uses the bundled one.
+    min_passage_chars, max_passage_chars : int
+        Article text shorter than the minimum is merged into a neighbouring
+        passage; longer paragraphs are split on sentence boundaries.
+    near_duplicate_threshold : float
+        Word-shingle Jaccard similarity (0-1] from which a passage is a near
+        duplicate of an earlier one.
+    shingle_size : int
+        Words per shingle for near-duplicate detection.
+    partner_min_share : float
+        A country is a partner when its mention score is at least this share
+        (0-1] of the top country's score.
+    lead_passages : int
+        Leading kept passages (title and lead) whose mentions weigh more.
+    lead_weight : float
+        Weight of a mention in the title and lead (others weigh 1).
+    language_sample_chars : int
+        Characters of a document used to detect its language.
+    """
+
+    section = "corpus"
+
     path: str = "seeds"
     text_column: str = "text"
     id_column: str | None = None
@@ -48,78 +232,187 @@ class CorpusConfig:
     date_column: str | None = None
     partner_column: str | None = None
     extra_columns: tuple[str, ...] = ()
-    languages: tuple[str, ...] = ("vi", "fr", "en")
+    languages: tuple[str, ...] = setting(("vi", "fr", "en"), min_items=1)
     home_country: str = "Vietnam"
     gazetteer: str | None = None
+    min_passage_chars: int = setting(40, ge=1, le=100_000)
+    max_passage_chars: int = setting(1200, ge=2, le=1_000_000)
+    near_duplicate_threshold: float = setting(0.8, gt=0.0, le=1.0)
+    shingle_size: int = setting(3, ge=1, le=50)
+    partner_min_share: float = setting(0.5, gt=0.0, le=1.0)
+    lead_passages: int = setting(2, ge=0, le=1000)
+    lead_weight: float = setting(3.0, ge=1.0, le=1000.0)
+    language_sample_chars: int = setting(3000, ge=1, le=10_000_000)
 
-    def __post_init__(self):
-        if not self.languages:
-            raise ConfigError("corpus.languages: at least one language is needed")
+    def _check(self) -> None:
+        if self.max_passage_chars < 2 * self.min_passage_chars:
+            self.fail("max_passage_chars", "must be at least twice min_passage_chars "
+                      f"({self.max_passage_chars} < 2 x {self.min_passage_chars})")
+        bad = [c for c in self.languages if not (2 <= len(c) <= 3 and c.isalpha() and c.islower())]
+        if bad:
+            self.fail("languages", f"expected lowercase ISO 639-1 codes such as 'vi', got {short_repr(bad)}")
+        if len(set(self.languages)) != len(self.languages):
+            self.fail("languages", "a language is listed twice")
+
+    @property
+    def columns(self) -> dict[str, str | None]:
+        """Ledger field -> table column (``text``, ``doc_id``, ``title``, ``language``, ``date``, ``partner``)."""
+        return {
+            "text": self.text_column, "doc_id": self.id_column, "title": self.title_column,
+            "language": self.language_column, "date": self.date_column, "partner": self.partner_column,
+        }  # fmt: skip
 
 
 @dataclass(frozen=True)
-class EmbeddingConfig:
-    backend: str = "e5-small-q4"
-    batch_size: int = 32
-    cache_dir: str = ".cache/embeddings"
+class EmbeddingConfig(_Section):
+    """The embedding backend and its on-disk cache.
 
-    def __post_init__(self):
-        if self.batch_size < 1:
-            raise ConfigError("embeddings.batch_size: must be at least 1")
-
-
-@dataclass(frozen=True)
-class ThemesConfig(ThemeOptions):
-    """The theme model's settings (:class:`~coopthemes.themes.ThemeOptions`) and the codebook file.
-
-    ``random_state`` is not set here: it is the run's top-level ``seed``.
+    Attributes
+    ----------
+    backend : str
+        ``e5-small-q4`` (bundled, default), ``tfidf-svd``, or
+        ``sentence-transformers:<model id or folder>`` (optional extra).
+    batch_size : int
+        Texts per model call.
+    num_threads : int or None
+        CPU threads of the model; None uses every core.
+    cache_dir : str
+        Folder of the embedding cache (and, beside it, of the theme-fit cache).
     """
 
+    section = "embeddings"
+
+    backend: str = "e5-small-q4"
+    batch_size: int = setting(32, ge=1, le=100_000)
+    num_threads: int | None = setting(None, ge=1, le=1024)
+    cache_dir: str = ".cache/embeddings"
+
+
+@dataclass(frozen=True)
+class ThemesConfig(_Section):
+    """Settings of the theme model (:class:`~coopthemes.ThemeModel`) and its codebook.
+
+    The seed is the run's top-level ``seed``.
+
+    Attributes
+    ----------
+    codebook : str or None
+        A codebook YAML file; None reads the bundled ``cooperation.yaml``.
+    codebook_mode : {"zeroshot", "guided", "off"}
+        How the codebook guides BERTopic.
+    codebook_threshold : float
+        Minimum cosine similarity (of centred vectors) between a passage and a
+        codebook theme for the passage to take that theme.
+    align : bool
+        Centre embeddings per language before clustering.
+    min_cluster_size : int or None
+        HDBSCAN's ``min_cluster_size``; None scales it to the corpus (2% of
+        the passages, within [5, 200]).
+    min_samples : int or None
+        HDBSCAN's ``min_samples``; None uses a fifth of the cluster size
+        (HDBSCAN's own default, equal to the cluster size, leaves many
+        outliers and merges themes into a few large clusters).
+    max_cluster_share : float or None
+        Largest share of the passages one HDBSCAN cluster may hold; None sets
+        no limit. With large cluster sizes, HDBSCAN's excess-of-mass selection
+        can keep the root split and return two clusters for a whole corpus
+        (on 8,178 UNC passages: 2 clusters, NMI 0.10; with the limit: 13,
+        NMI 0.26).
+    n_neighbors, n_components, min_dist : UMAP settings.
+    outlier_strategy : {"embeddings", "c-tf-idf", "distributions", "none"}
+        BERTopic's ``reduce_outliers`` strategy; ``"none"`` keeps outliers.
+    outlier_threshold : float
+        Minimum similarity for an outlier to be reassigned.
+    top_n_terms : int
+        Top terms kept per theme and language.
+    n_representative : int
+        Representative passages per theme.
+    extra_stop_words : tuple of str
+        Removed from top terms in addition to stopwordsiso's lists.
+    max_fit_passages : int or None
+        Above this many passages, the model is fitted on a seeded sample of
+        this size and the other passages are assigned with ``transform``;
+        None fits on all.
+    cache : bool
+        Reuse an identical earlier fit (kept beside the embedding cache).
+    """
+
+    section = "themes"
+
     codebook: str | None = None
-    #: Reuse a fitted theme model when passages, vectors, settings, codebook and
-    #: library versions are all unchanged (kept next to the embedding cache).
+    codebook_mode: str = setting("zeroshot", choices=("zeroshot", "guided", "off"))
+    codebook_threshold: float = setting(0.2, ge=-1.0, le=1.0)
+    align: bool = True
+    min_cluster_size: int | None = setting(None, ge=2, le=1_000_000)
+    min_samples: int | None = setting(None, ge=1, le=1_000_000)
+    max_cluster_share: float | None = setting(0.5, gt=0.0, le=1.0)
+    n_neighbors: int = setting(15, ge=2, le=1000)
+    n_components: int = setting(5, ge=2, le=100)
+    min_dist: float = setting(0.0, ge=0.0, le=1.0)
+    outlier_strategy: str = setting("embeddings", choices=("embeddings", "c-tf-idf", "distributions", "none"))
+    outlier_threshold: float = setting(0.0, ge=-1.0, le=1.0)
+    top_n_terms: int = setting(10, ge=1, le=1000)
+    n_representative: int = setting(3, ge=1, le=1000)
+    extra_stop_words: tuple[str, ...] = ()
+    max_fit_passages: int | None = setting(20_000, ge=100, le=10_000_000)
     cache: bool = True
 
-    #: Fields a configuration file may not set (they derive from elsewhere).
-    derived = ("random_state",)
-
-    def __post_init__(self):
-        try:
-            super().__post_init__()
-        except ValueError as exc:
-            raise ConfigError(f"themes.{exc}") from None
-
 
 @dataclass(frozen=True)
-class PrevalenceConfig:
+class PrevalenceConfig(_Section):
+    """Shares of themes by group and year, their intervals, and the regression.
+
+    Attributes
+    ----------
+    group_column : str
+        Document column the shares are broken down by: ``partner`` (each
+        partner of a document counts it), or any document column, e.g. a
+        ``label`` carried with ``corpus.extra_columns``.
+    n_boot : int
+        Bootstrap replicates (documents resampled within each group).
+    min_group_size : int
+        Groups with fewer documents are flagged, never silently plotted.
+    ci : float
+        Coverage of the intervals.
+    regression : bool
+        Fit the fractional-logit regression of theme share on group and year.
+    """
+
+    section = "prevalence"
+
     group_column: str = "partner"
-    n_boot: int = 2000
-    min_group_size: int = 5
-    ci: float = 0.95
+    n_boot: int = setting(2000, ge=1, le=1_000_000)
+    min_group_size: int = setting(5, ge=1, le=1_000_000)
+    ci: float = setting(0.95, ge=0.5, lt=1.0)
     regression: bool = True
 
-    def __post_init__(self):
-        if self.n_boot < 1:
-            raise ConfigError("prevalence.n_boot: must be at least 1")
-        if not 0.5 <= self.ci < 1.0:
-            raise ConfigError("prevalence.ci: must lie in [0.5, 1)")
-        if self.min_group_size < 1:
-            raise ConfigError("prevalence.min_group_size: must be at least 1")
+    def _check(self) -> None:
+        if not self.group_column.strip() or "+" in self.group_column:
+            self.fail("group_column", "expected a column name (no '+')")
+        if self.group_column in ("doc_id", "theme", "year"):
+            self.fail("group_column", f"{self.group_column!r} cannot be the group (year is always a breakdown)")
 
 
 @dataclass(frozen=True)
-class ReportConfig:
-    formats: tuple[str, ...] = ("pdf", "png", "svg")
+class ReportConfig(_Section):
+    """What the report writes.
 
-    def __post_init__(self):
-        bad = sorted(set(self.formats) - {"pdf", "png", "svg"})
-        if bad:
-            raise ConfigError(f"report.formats: unknown format(s) {bad}; use pdf, png, svg")
+    Attributes
+    ----------
+    formats : tuple of {"pdf", "png", "svg"}
+        Figure formats.
+    """
+
+    section = "report"
+
+    formats: tuple[str, ...] = setting(FIGURE_FORMATS, choices=FIGURE_FORMATS, min_items=1)
 
 
 @dataclass(frozen=True)
-class RunConfig:
-    seed: int = 0
+class RunConfig(_Section):
+    """A whole run: the seed and one section per stage."""
+
+    seed: int = setting(0, ge=0, le=2**32 - 1)
     corpus: CorpusConfig = field(default_factory=CorpusConfig)
     embeddings: EmbeddingConfig = field(default_factory=EmbeddingConfig)
     themes: ThemesConfig = field(default_factory=ThemesConfig)
@@ -127,118 +420,70 @@ class RunConfig:
     report: ReportConfig = field(default_factory=ReportConfig)
 
 
-def _type_name(tp) -> str:
-    return getattr(tp, "__name__", str(tp))
-
-
-def _coerce(value: Any, tp, where: str) -> Any:
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        args = typing.get_args(tp)
-        if value is None and type(None) in args:
-            return None
-        inner = [a for a in args if a is not type(None)]
-        return _coerce(value, inner[0], where)
-    if origin is tuple:
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list | tuple):
-            raise ConfigError(f"{where}: expected a list, got {value!r}")
-        (inner, _) = typing.get_args(tp)
-        return tuple(_coerce(v, inner, f"{where}[{i}]") for i, v in enumerate(value))
-    if tp is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"{where}: expected true or false, got {value!r}")
-        return value
-    if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{where}: expected an integer, got {value!r}")
-        return value
-    if tp is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{where}: expected a number, got {value!r}")
-        return float(value)
-    if tp is str:
-        if not isinstance(value, str | int | float) or isinstance(value, bool):
-            raise ConfigError(f"{where}: expected a string, got {value!r}")
-        return str(value)
-    raise ConfigError(f"{where}: unsupported type {_type_name(tp)}")
+# --------------------------------------------------------------------------
+# reading and writing
+# --------------------------------------------------------------------------
 
 
 def _build(cls, data: Any, where: str):
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{where or 'config'}: expected a mapping, got {data!r}")
-    hints = typing.get_type_hints(cls)
+        raise ConfigError(f"{where or 'config'}: expected a mapping of settings, got {short_repr(data)}")
+    hints = _hints(cls)
     names = [f.name for f in dataclasses.fields(cls)]
     kwargs = {}
-    for key in sorted(map(str, data)):
-        path = f"{where}.{key}" if where else key
-        if key in getattr(cls, "derived", ()):
-            raise ConfigError(f"{path}: not a setting of its own here (set the top-level seed)")
+    for key in sorted(data, key=str):
+        path = f"{where}.{key}" if where else str(key)
         if key not in names:
-            close = difflib.get_close_matches(key, names, n=1)
+            close = difflib.get_close_matches(str(key), names, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(names)})"
-            raise ConfigError(f"{path}: unknown field{hint}")
+            shown = path if len(path) <= 80 else path[:79] + "…"
+            raise ConfigError(f"{shown}: unknown setting{hint}")
         tp = hints[key]
-        if dataclasses.is_dataclass(tp):
-            kwargs[key] = _build(tp, data[key], path)
-        else:
-            kwargs[key] = _coerce(data[key], tp, path)
-    try:
-        return cls(**kwargs)
-    except ConfigError as exc:
-        raise ConfigError(f"{exc}") from None
+        kwargs[key] = _build(tp, data[key], path) if dataclasses.is_dataclass(tp) else data[key]
+    return cls(**kwargs)
 
 
 def load_config(path: str | Path | None = None, *, data: dict | None = None) -> RunConfig:
-    """Read a YAML configuration (or a dict); missing fields take defaults.
+    """Read a YAML configuration (or a dict); settings left out take their defaults.
 
     Raises
     ------
     ConfigError
-        Naming the file and the field at fault.
+        Naming the file and the setting at fault.
     """
     source = "config"
     if path is not None:
-        p = Path(path)
-        if not p.is_file():
-            raise ConfigError(f"{p}: configuration file not found")
-        source = str(p)
-        try:
-            data = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{p}: not valid YAML: {exc}") from exc
+        source = str(path)
+        data = read_yaml(path, what="configuration file", error=ConfigError)
+        if data is None:
+            data = {}
     try:
-        return _build(RunConfig, data or {}, "")
+        return _build(RunConfig, {} if data is None else data, "")
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
 
 
-def config_to_dict(config: RunConfig) -> dict:
-    """Plain dict (lists for tuples), for JSON and YAML."""
+def config_to_dict(config) -> dict:
+    """Plain dict (lists for tuples) of a configuration or one of its sections, for JSON and YAML."""
 
     def plain(v):
-        if isinstance(v, tuple):
+        if isinstance(v, tuple | list):
             return [plain(x) for x in v]
         if isinstance(v, dict):
             return {k: plain(x) for k, x in v.items()}
         return v
 
-    data = plain(dataclasses.asdict(config))
-    for f in dataclasses.fields(config):
-        for name in getattr(getattr(config, f.name), "derived", ()):
-            data[f.name].pop(name, None)
-    return data
+    return plain(dataclasses.asdict(config))
 
 
-def with_overrides(config: RunConfig, **sections: dict) -> RunConfig:
-    """A copy with some fields replaced, e.g. ``with_overrides(c, corpus={"path": "x"})``."""
+def with_overrides(config: RunConfig, **sections: Any) -> RunConfig:
+    """A copy with some settings replaced, e.g. ``with_overrides(c, corpus={"path": "x"}, seed=3)``."""
     data = config_to_dict(config)
     for name, values in sections.items():
-        if isinstance(values, dict):
-            data.setdefault(name, {}).update(values)
+        if isinstance(values, dict) and isinstance(data.get(name), dict):
+            data[name].update(values)
         else:
             data[name] = values
     return load_config(data=data)

@@ -365,7 +365,7 @@ def _embedder_identity(source) -> dict:
 
 def _embed_texts(texts: list[str], source) -> np.ndarray:
     """Worker side: vectors of some texts, ``ndarray of shape (len(texts), dim)``."""
-    from .embeddings.backends import Embedder
+    from .embeddings.base import Embedder
 
     embedder = _worker_embedder(source)
     if isinstance(embedder, Embedder):

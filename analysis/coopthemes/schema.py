@@ -8,13 +8,19 @@ raises :class:`SchemaError` naming the table and the problem.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
 __all__ = [
     "ASSIGNMENT_COLUMNS",
+    "Breakdown",
+    "TERM_COLUMNS",
+    "breakdowns_for",
+    "select_prevalence",
     "DOCUMENT_COLUMNS",
     "DROP_REASONS",
+    "LANGUAGE_NAMES",
     "PASSAGE_COLUMNS",
     "PREVALENCE_COLUMNS",
     "SOURCES",
@@ -25,8 +31,16 @@ __all__ = [
     "validate_documents",
     "validate_passages",
     "validate_prevalence",
+    "validate_terms",
     "validate_themes",
 ]
+
+#: Display names of language codes in tables and figures; other codes are shown as they are.
+LANGUAGE_NAMES = {
+    "vi": "Vietnamese", "fr": "French", "en": "English", "de": "German", "es": "Spanish", "zh": "Chinese",
+    "ja": "Japanese", "ko": "Korean", "ru": "Russian", "th": "Thai", "id": "Indonesian", "lo": "Lao",
+    "km": "Khmer", "pt": "Portuguese", "it": "Italian", "nl": "Dutch", "pl": "Polish", "ar": "Arabic",
+}  # fmt: skip
 
 #: Where a metadata value came from.
 SOURCES = ("sidecar", "header", "text", "none")
@@ -83,14 +97,18 @@ THEME_COLUMNS = (
     "theme",
     "codebook_id",
     "size",
-    "top_terms_vi",
-    "top_terms_fr",
-    "top_terms_en",
     "language_mix",
     "representative_passages",
 )
 
+#: Top terms, long: one row per theme, language and rank (any set of languages).
+TERM_COLUMNS = ("theme_id", "language", "rank", "term", "weight")
+
 PREVALENCE_COLUMNS = ("unit", "theme", "n", "n_group", "share", "ci_low", "ci_high")
+
+#: Joins the grouping columns of a breakdown in the ``breakdown`` column of
+#: the prevalence table (``"partner+year"``); no column name may contain it.
+BREAKDOWN_SEPARATOR = "+"
 
 
 class SchemaError(ValueError):
@@ -150,9 +168,102 @@ def validate_themes(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def validate_terms(df: pd.DataFrame) -> pd.DataFrame:
+    """Check the ``terms`` table; return it unchanged."""
+    _require(df, TERM_COLUMNS, "terms")
+    if df.duplicated(["theme_id", "language", "rank"]).any():
+        raise SchemaError("terms: a (theme_id, language, rank) repeats")
+    return df
+
+
 def validate_prevalence(df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     """Check a ``prevalence`` table grouped by the columns ``by``."""
     _require(df, (*PREVALENCE_COLUMNS, *by), "prevalence")
     if (df["n"] > df["n_group"]).any():
         raise SchemaError("prevalence: n exceeds n_group")
     return df
+
+
+@dataclass(frozen=True, order=True)
+class Breakdown:
+    """A grouping of the prevalence table: the document columns it spans.
+
+    ``Breakdown(("partner", "year"))`` is partner x year. Its :attr:`name`
+    (the columns joined by ``+``) is what the prevalence table's
+    ``breakdown`` column holds; :meth:`parse` reads it back.
+    """
+
+    columns: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        columns = (self.columns,) if isinstance(self.columns, str) else tuple(self.columns)
+        if not columns or any(not isinstance(c, str) or not c or BREAKDOWN_SEPARATOR in c for c in columns):
+            raise ValueError(f"breakdown: expected column names without {BREAKDOWN_SEPARATOR!r}, got {columns!r}")
+        if len(set(columns)) != len(columns):
+            raise ValueError(f"breakdown: a column repeats in {columns!r}")
+        object.__setattr__(self, "columns", columns)
+
+    @classmethod
+    def parse(cls, value: Breakdown | str | Sequence[str]) -> Breakdown:
+        """A Breakdown from itself, its name (``"partner+year"``) or its columns."""
+        if isinstance(value, Breakdown):
+            return value
+        if isinstance(value, str):
+            return cls(tuple(value.split(BREAKDOWN_SEPARATOR)))
+        return cls(tuple(value))
+
+    @property
+    def name(self) -> str:
+        """The columns joined by ``+``: the value of the prevalence table's ``breakdown`` column."""
+        return BREAKDOWN_SEPARATOR.join(self.columns)
+
+    @property
+    def stem(self) -> str:
+        """The columns joined by ``_``, for file names (``prevalence_partner_year_document``)."""
+        return "_".join(self.columns)
+
+    @property
+    def title(self) -> str:
+        """For captions: ``"partner and year"``."""
+        return " and ".join(c.replace("_", " ") for c in self.columns)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def breakdowns_for(group_column: str) -> list[Breakdown]:
+    """The breakdowns of a run grouped by ``group_column``: the group, the year, and both."""
+    return [Breakdown((group_column,)), Breakdown(("year",)), Breakdown((group_column, "year"))]
+
+
+def select_prevalence(data: pd.DataFrame, *, unit: str, breakdown: Breakdown | str | Sequence[str]) -> pd.DataFrame:
+    """Rows of the long ``prevalence`` table for one unit and one breakdown.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The long ``prevalence`` table (with its ``breakdown`` column).
+    unit : {"document", "passage"}
+    breakdown : Breakdown, its name (``"partner+year"``) or its columns
+
+    Returns
+    -------
+    DataFrame
+        A copy with ``small_group`` as bool (False when absent).
+
+    Raises
+    ------
+    ValueError
+        When no row has that unit and breakdown.
+    """
+    b = Breakdown.parse(breakdown)
+    validate_prevalence(data, by=b.columns)
+    _require(data, ("breakdown",), "prevalence")
+    rows = data[(data["unit"] == unit) & (data["breakdown"] == b.name)].dropna(subset=list(b.columns))
+    if rows.empty:
+        present = sorted(map(str, data["breakdown"].dropna().unique()))
+        raise ValueError(f"prevalence: no rows with unit={unit!r} and breakdown {b.name!r} (present: {present})")
+    rows = rows.copy()
+    small = rows["small_group"] if "small_group" in rows.columns else pd.Series(False, index=rows.index)
+    rows["small_group"] = small.astype("boolean").fillna(False).astype(bool)
+    return rows

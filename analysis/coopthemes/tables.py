@@ -31,12 +31,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from coopthemes.schema import validate_documents, validate_passages, validate_prevalence, validate_themes
+from .schema import LANGUAGE_NAMES, Breakdown, select_prevalence, validate_documents, validate_passages, validate_terms, validate_themes
 
 __all__ = [
     "HEADERS",
     "LATEX_PREAMBLE",
-    "breakdown_columns",
     "corpus_summary_table",
     "effects_table",
     "format_interval",
@@ -44,7 +43,6 @@ __all__ = [
     "metadata_audit_table",
     "prevalence_table",
     "round_half_up",
-    "select_prevalence",
     "theme_overview_table",
     "to_csv",
     "to_latex",
@@ -59,9 +57,6 @@ HEADERS = {
     "theme": "Theme",
     "codebook_id": "Codebook",
     "size": "Passages",
-    "top_terms_vi": "Top terms (vi)",
-    "top_terms_fr": "Top terms (fr)",
-    "top_terms_en": "Top terms (en)",
     "representative_passages": "Representative passages",
     "partner": "Partner",
     "year": "Year",
@@ -151,68 +146,25 @@ def _pct(series: pd.Series) -> pd.Series:
 # --------------------------------------------------------------------------
 
 
-def breakdown_columns(breakdown: str) -> tuple[str, ...]:
-    """Grouping columns of a prevalence breakdown.
-
-    ``"year"`` -> ``("year",)``; ``"<g>_year"`` -> ``("<g>", "year")``;
-    any other name ``"<g>"`` -> ``("<g>",)`` (e.g. ``"partner"``, ``"outlet"``).
-    """
-    if not breakdown or not isinstance(breakdown, str):
-        raise ValueError(f"prevalence: breakdown must be a non-empty string, got {breakdown!r}")
-    if breakdown == "year":
-        return ("year",)
-    if breakdown.endswith("_year") and len(breakdown) > len("_year"):
-        return (breakdown[: -len("_year")], "year")
-    return (breakdown,)
-
-
-def select_prevalence(data: pd.DataFrame, *, unit: str, breakdown: str) -> pd.DataFrame:
-    """Rows of the long ``prevalence`` table for one unit and one breakdown.
-
-    Parameters
-    ----------
-    data : DataFrame
-        The long ``prevalence`` table. When it has a ``breakdown`` column
-        that column selects the rows; otherwise rows whose grouping columns
-        are set and whose other grouping columns are missing are taken.
-    unit : {"document", "passage"}
-    breakdown : str
-        ``"partner"``, ``"year"``, ``"partner_year"`` or another grouping
-        (see :func:`breakdown_columns`).
-
-    Returns
-    -------
-    DataFrame
-        A copy with ``small_group`` as bool (False when absent).
-    """
-    by = breakdown_columns(breakdown)
-    validate_prevalence(data, by=by)
-    rows = data[data["unit"] == unit]
-    if "breakdown" in rows.columns:
-        rows = rows[rows["breakdown"] == breakdown]
-    else:
-        keep = rows[list(by)].notna().all(axis=1)
-        for col in ("partner", "year"):
-            if col not in by and col in rows.columns:
-                keep &= rows[col].isna()
-        rows = rows[keep]
-    rows = rows.dropna(subset=list(by))
-    if rows.empty:
-        units = sorted(map(str, data["unit"].dropna().unique()))
-        raise ValueError(f"prevalence: no rows with unit={unit!r} and breakdown={breakdown!r} (units present: {units})")
-    rows = rows.copy()
-    small = rows["small_group"] if "small_group" in rows.columns else pd.Series(False, index=rows.index)
-    rows["small_group"] = small.astype("boolean").fillna(False).astype(bool)
-    return rows
-
-
-def theme_overview_table(themes: pd.DataFrame, *, n_terms: int = 5, n_passages: int = 3) -> pd.DataFrame:
+def theme_overview_table(
+    themes: pd.DataFrame,
+    terms: pd.DataFrame,
+    *,
+    languages: Sequence[str] | None = None,
+    n_terms: int = 5,
+    n_passages: int = 3,
+) -> pd.DataFrame:
     """Theme overview: label, codebook id, size, top terms per language, examples.
 
     Parameters
     ----------
     themes : DataFrame
         The ``themes`` table (see :data:`coopthemes.schema.THEME_COLUMNS`).
+    terms : DataFrame
+        The ``terms`` table (``theme_id, language, rank, term, weight``).
+    languages : sequence of str, optional
+        Languages whose terms get a column, in order; defaults to every
+        language of ``terms``, the one with most terms first.
     n_terms : int
         Top terms kept per language (best first, joined by ", ").
     n_passages : int
@@ -221,33 +173,43 @@ def theme_overview_table(themes: pd.DataFrame, *, n_terms: int = 5, n_passages: 
     Returns
     -------
     DataFrame
-        Columns ``theme_id, theme, codebook_id, size, top_terms_vi,
-        top_terms_fr, top_terms_en, representative_passages``; one row per
-        theme sorted by ``theme_id`` (outliers, -1, first).
+        Columns ``theme_id, theme, codebook_id, size, top_terms_<lang>...,
+        representative_passages``; one row per theme sorted by ``theme_id``.
     """
     validate_themes(themes)
+    validate_terms(terms)
+    if languages is None:
+        counts = terms["language"].astype(str).value_counts()
+        languages = sorted(counts.index, key=lambda lang: (-int(counts[lang]), lang))
     out = pd.DataFrame({
         "theme_id": themes["theme_id"].astype("Int64"),
         "theme": themes["theme"].astype("string"),
         "codebook_id": themes["codebook_id"].astype("string"),
         "size": themes["size"].astype("Int64"),
     })
-    for lang in ("vi", "fr", "en"):
-        out[f"top_terms_{lang}"] = [_join(v, n_terms) for v in themes[f"top_terms_{lang}"]]
+    ordered = terms.sort_values(["theme_id", "language", "rank"])
+    words = {(int(t), str(lang)): part["term"].astype(str).tolist()
+             for (t, lang), part in ordered.groupby(["theme_id", "language"], sort=True)}
+    for lang in languages:
+        out[f"top_terms_{lang}"] = pd.array(
+            [", ".join(words.get((int(t), lang), [])[:n_terms]) for t in themes["theme_id"]], dtype="string"
+        )
     out["representative_passages"] = [_join(v, n_passages, "; ") for v in themes["representative_passages"]]
     return out.sort_values("theme_id", kind="stable").reset_index(drop=True)
 
 
-def prevalence_table(prevalence: pd.DataFrame, *, by: str = "partner", unit: str = "document") -> pd.DataFrame:
-    """Prevalence of each theme by partner, year or partner x year, with 95% intervals.
+def prevalence_table(
+    prevalence: pd.DataFrame, *, by: Breakdown | str = "partner", unit: str = "document"
+) -> pd.DataFrame:
+    """Prevalence of each theme by group, year or group x year, with 95% intervals.
 
     Parameters
     ----------
     prevalence : DataFrame
         The long ``prevalence`` table.
-    by : str
-        The breakdown: ``"partner"``, ``"year"``, ``"partner_year"`` or
-        another grouping named in the table (see :func:`breakdown_columns`).
+    by : Breakdown or its name
+        The breakdown: ``"partner"``, ``"year"``, ``"partner+year"``, or
+        any grouping the table holds.
     unit : {"document", "passage"}
         Unit of the shares.
 
@@ -259,7 +221,7 @@ def prevalence_table(prevalence: pd.DataFrame, *, by: str = "partner", unit: str
         numbers: "D2" before "D10") then the grouping columns.
     """
     rows = select_prevalence(prevalence, unit=unit, breakdown=by)
-    group = list(breakdown_columns(by))
+    group = list(Breakdown.parse(by).columns)
     out = pd.DataFrame({"theme": rows["theme"].astype("string")})
     for col in group:
         out[col] = rows[col].astype("Int64") if col == "year" else rows[col].astype("string")
@@ -439,9 +401,18 @@ def _formatted(df: pd.DataFrame) -> list[list[str]]:
             for row in df.itertuples(index=False, name=None)]
 
 
+def _header(column: str, names: Mapping[str, str]) -> str:
+    if column in names:
+        return names[column]
+    if column.startswith("top_terms_"):
+        lang = column[len("top_terms_"):]
+        return f"Top terms ({LANGUAGE_NAMES.get(lang, lang)})"
+    return column
+
+
 def _headers(df: pd.DataFrame, headers: Mapping[str, str] | None) -> list[str]:
     names = {**HEADERS, **dict(headers or {})}
-    return [names.get(str(col), str(col)) for col in df.columns]
+    return [_header(str(col), names) for col in df.columns]
 
 
 def to_csv(df: pd.DataFrame) -> str:

@@ -11,11 +11,9 @@ describe its result.
 
 from .build import load_corpus
 from .gazetteer import Gazetteer, GazetteerError, load_gazetteer
-from .options import CorpusOptions
 from .summary import summarize_corpus
 
 __all__ = [
-    "CorpusOptions",
     "Gazetteer",
     "GazetteerError",
     "load_corpus",

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable
 
 import pandas as pd
 
+from ..config import CorpusConfig
 from ..schema import DOCUMENT_COLUMNS, PASSAGE_COLUMNS, validate_documents, validate_passages
 from .document import CleanDocument, clean_document, resolve_date, resolve_partners
 from .gazetteer import Gazetteer, load_gazetteer
 from .language import detect_languages, get_detector
 from .load import DOCUMENT_SUFFIXES, TABLE_SUFFIXES, read_directory, read_table
-from .options import CorpusOptions
 from .passages import flag_duplicates, passage_id
 from .record import RawDocument, add_note
 
@@ -81,7 +82,7 @@ MapFunc = Callable[[Callable, list], list]
 
 
 def _clean_task(
-    item: tuple[RawDocument, str | None], *, options: CorpusOptions
+    item: tuple[RawDocument, str | None], *, options: CorpusConfig
 ) -> tuple[CleanDocument | None, str | None]:
     """``(clean document, None)``, or ``(None, error message)`` if cleaning raised."""
     raw, language = item
@@ -99,7 +100,7 @@ def _local_map(show: bool | None) -> MapFunc:
 
 
 def _clean_all(
-    rows: list[_Row], *, options: CorpusOptions, show: bool | None, map_func: MapFunc | None = None
+    rows: list[_Row], *, options: CorpusConfig, show: bool | None, map_func: MapFunc | None = None
 ) -> None:
     """Clean every readable document, in this process or through ``map_func``."""
     todo = [row for row in rows if row.raw.status == "ok" and row.raw.text is not None]
@@ -109,7 +110,7 @@ def _clean_all(
         row.clean, row.error = clean, error
 
 
-def _detect(rows: list[_Row], *, languages: tuple[str, ...], options: CorpusOptions) -> None:
+def _detect(rows: list[_Row], *, languages: tuple[str, ...], options: CorpusConfig) -> None:
     """Document languages (unless given), detected in one batch on the first characters."""
     todo = [r for r in rows if r.raw.status == "ok" and r.raw.text and not r.raw.language]
     samples = [r.raw.text[: options.language_sample_chars] for r in todo]
@@ -165,7 +166,7 @@ def _document_record(row: _Row, **fields) -> dict:
     return record
 
 
-def _assemble(rows: list[_Row], *, gazetteer: Gazetteer, home_country: str, options: CorpusOptions):
+def _assemble(rows: list[_Row], *, gazetteer: Gazetteer, home_country: str, options: CorpusConfig):
     documents, passages = [], []
     for row in rows:
         if row.clean is None:
@@ -192,7 +193,7 @@ def _assemble(rows: list[_Row], *, gazetteer: Gazetteer, home_country: str, opti
     return documents, passages
 
 
-def _flag_duplicates(passages: list[dict], options: CorpusOptions) -> None:
+def _flag_duplicates(passages: list[dict], options: CorpusConfig) -> None:
     order = sorted((p for p in passages if p["kept"]), key=lambda p: (p["doc_id"], p["position"]))
     flags = flag_duplicates(
         [p["text"] for p in order],
@@ -244,43 +245,25 @@ def _frames(
 
 
 def load_corpus(
-    path: str | Path,
+    path: str | Path | None = None,
     *,
-    text_column: str = "text",
-    id_column: str | None = None,
-    title_column: str | None = None,
-    language_column: str | None = None,
-    date_column: str | None = None,
-    partner_column: str | None = None,
-    extra_columns: Sequence[str] = (),
-    languages: Sequence[str] = ("vi", "fr", "en"),
-    home_country: str = "Vietnam",
-    gazetteer: str | Path | None = None,
-    options: CorpusOptions | None = None,
+    config: CorpusConfig | None = None,
     show_progress: bool | None = None,
     map_func: MapFunc | None = None,
+    **settings,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Load, clean and cut a corpus into the ``documents`` and ``passages`` tables.
 
     Parameters
     ----------
-    path : str or Path
+    path : str or Path, optional
         A folder of ``.txt/.md/.html/.htm`` files (recursive, with an optional
-        ``metadata.csv``), or a ``.csv``, ``.jsonl`` or ``.parquet`` table.
-    text_column, id_column, title_column, language_column, date_column, partner_column : str or None
-        Column names for table inputs (None: not given). Without an id
-        column, ids are ``row00000``, ``row00001``... in row order.
-    extra_columns : sequence of str
-        Table or sidecar columns carried into ``documents`` (e.g. ``("label",)``).
-    languages : sequence of str
-        ISO 639-1 codes that language detection chooses from.
-    home_country : str
-        English name (as in the gazetteer) of the country whose ministry the
-        corpus covers; it is never a partner.
-    gazetteer : str or Path or None
-        A gazetteer YAML file; None uses the bundled one.
-    options : CorpusOptions or None
-        Passage lengths, duplicate threshold, partner scoring.
+        ``metadata.csv``), or a ``.csv``, ``.jsonl`` or ``.parquet`` table;
+        defaults to ``config.path``.
+    config : CorpusConfig, optional
+        Column names, languages, home country, gazetteer, passage lengths,
+        duplicate threshold, partner scoring (see
+        :class:`~coopthemes.config.CorpusConfig`); defaults to its defaults.
     show_progress : bool or None
         Progress bar; None shows it only when stderr is a terminal.
     map_func : callable or None
@@ -291,6 +274,9 @@ def load_corpus(
         are picklable. None cleans in this process. Reading, language
         detection and the steps across documents (duplicates, the ledger)
         run here either way, so the tables are the same.
+    **settings
+        Any field of :class:`~coopthemes.config.CorpusConfig`, replacing the
+        config's (``load_corpus("news.csv", date_column="date")``).
 
     Returns
     -------
@@ -309,26 +295,28 @@ def load_corpus(
         For a missing input, an unsupported format, a table lacking a
         configured column, an unknown language or home country.
     """
-    options = options or CorpusOptions()
-    languages = tuple(str(code).lower() for code in languages)
-    if not languages:
-        raise ValueError("languages: give at least one ISO 639-1 code")
+    config = config or CorpusConfig()
+    unknown = sorted(set(settings) - {f.name for f in dataclasses.fields(CorpusConfig)})
+    if unknown:
+        raise TypeError(f"load_corpus: unknown setting(s) {', '.join(unknown)} (see CorpusConfig)")
+    if path is not None:
+        settings["path"] = str(path)
+    options = dataclasses.replace(config, **settings) if settings else config
+    languages = options.languages
     if len(languages) > 1:
         get_detector(languages)
-    gaz = load_gazetteer(gazetteer)
-    if home_country not in gaz.countries:
-        raise ValueError(f"home_country: {home_country!r} is not a country of the gazetteer {gaz.source}")
-    extra = tuple(extra_columns)
-    columns = {
-        "text": text_column, "doc_id": id_column, "title": title_column,
-        "language": language_column, "date": date_column, "partner": partner_column,
-    }  # fmt: skip
-    raws = _read_inputs(Path(path), columns=columns, gazetteer=gaz, extra=extra)
+    gaz = load_gazetteer(options.gazetteer)
+    if options.home_country not in gaz.countries:
+        raise ValueError(
+            f"home_country: {options.home_country!r} is not a country of the gazetteer {gaz.source}"
+        )
+    extra = tuple(options.extra_columns)
+    raws = _read_inputs(Path(options.path), columns=options.columns, gazetteer=gaz, extra=extra)
     rows = [_Row(raw=raw) for raw in _unique_doc_ids(raws)]
     _detect(rows, languages=languages, options=options)
     _clean_all(rows, options=options, show=show_progress, map_func=map_func)
     _detect_passages(rows, languages=languages)
-    documents, passages = _assemble(rows, gazetteer=gaz, home_country=home_country, options=options)
+    documents, passages = _assemble(rows, gazetteer=gaz, home_country=options.home_country, options=options)
     _flag_duplicates(passages, options)
     _finish_status(documents, passages, {r.raw.doc_id: r.raw.notes for r in rows})
     return _frames(documents, passages, extra)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from .dates import first_dated, strip_date_header
 from .furniture import Unit, is_caption, is_dateline, looks_like_title, mark_furniture
 from .gazetteer import Gazetteer
-from .options import CorpusOptions
+from ..config import CorpusConfig
 from .partners import choose_partners, score_partners
 from .passages import build_passages
 from .record import RawDocument
@@ -55,7 +55,7 @@ def _title(raw: RawDocument, paragraphs: list[str]) -> str | None:
     return None
 
 
-def clean_document(raw: RawDocument, *, language: str | None, options: CorpusOptions) -> CleanDocument:
+def clean_document(raw: RawDocument, *, language: str | None, options: CorpusConfig) -> CleanDocument:
     """Repair the text of ``raw``, mark its furniture and cut it into passages.
 
     Parameters
@@ -64,7 +64,7 @@ def clean_document(raw: RawDocument, *, language: str | None, options: CorpusOpt
         A document with text.
     language : str or None
         Its language (ISO 639-1), for word repair and sentence splitting.
-    options : CorpusOptions
+    options : CorpusConfig
         Passage lengths.
     """
     text, header_date = strip_date_header(raw.text or "")
@@ -107,7 +107,7 @@ def resolve_partners(
     *,
     gazetteer: Gazetteer,
     home_country: str,
-    options: CorpusOptions,
+    options: CorpusConfig,
 ) -> tuple[list[str], str]:
     """``(partners, partner_source)``: the sidecar's, else scored from the text.
 

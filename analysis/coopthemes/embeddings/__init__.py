@@ -6,7 +6,10 @@
 >>> X = cache.embed(embedder, passages["text"], passages["passage_id"])  # doctest: +SKIP
 >>> Z = LanguageCentering().fit_transform(X, passages["language"])       # doctest: +SKIP
 
-The same ``embedder`` is BERTopic's ``embedding_model``.
+Modules: :mod:`.base` (the embedder interface and identity), :mod:`.backends`
+(the backends by name), :mod:`.fast_e5` (the NumPy engine of the bundled e5
+model), :mod:`.cache` (content-addressed vectors on disk), :mod:`.alignment`
+(per-language centring). None of them imports BERTopic.
 """
 
 from .alignment import LanguageCentering
@@ -14,12 +17,11 @@ from .backends import (
     BACKENDS,
     DEFAULT_BACKEND,
     E5Embedder,
-    Embedder,
     SentenceTransformerEmbedder,
     TfidfSvdEmbedder,
     get_embedder,
-    l2_normalize,
 )
+from .base import Embedder, EmbedderIdentity, embedder_identity, l2_normalize
 from .cache import CacheStats, EmbeddingCache, chunk_bounds, chunk_key, embed_cached, text_hash
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "CacheStats",
     "E5Embedder",
     "Embedder",
+    "EmbedderIdentity",
     "EmbeddingCache",
     "LanguageCentering",
     "SentenceTransformerEmbedder",
@@ -35,6 +38,7 @@ __all__ = [
     "chunk_bounds",
     "chunk_key",
     "embed_cached",
+    "embedder_identity",
     "get_embedder",
     "l2_normalize",
     "text_hash",

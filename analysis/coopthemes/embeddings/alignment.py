@@ -20,7 +20,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from .backends import l2_normalize
+from .base import l2_normalize
 
 __all__ = ["LanguageCentering"]
 

@@ -1,9 +1,7 @@
 """Embedding backends behind one interface.
 
-Every backend is an :class:`Embedder`, a subclass of BERTopic's
-``BaseEmbedder``, so the same object embeds the corpus for the cache and
-serves as BERTopic's ``embedding_model`` (guided and zero-shot modes embed
-seed words and theme descriptions through it).
+Every backend is an :class:`~coopthemes.embeddings.base.Embedder`; BERTopic
+sees one through the theme model's adapter.
 
 Backends, chosen by name with :func:`get_embedder`:
 
@@ -32,13 +30,13 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import os
-import sys
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from bertopic.backend import BaseEmbedder
+
+from .base import Embedder, check_texts, l2_normalize
 
 __all__ = [
     "BACKENDS",
@@ -60,160 +58,6 @@ DEFAULT_BACKEND = "e5-small-q4"
 BACKENDS = ("e5-small-q4", "sentence-transformers", "tfidf-svd")
 
 _ST_EXTRA_HINT = "pip install 'coopthemes[sentence-transformers]'"
-
-
-def l2_normalize(x: np.ndarray) -> np.ndarray:
-    """Scale each row to unit L2 norm; all-zero rows stay zero.
-
-    Parameters
-    ----------
-    x : ndarray of shape (n, dim)
-
-    Returns
-    -------
-    ndarray of shape (n, dim), float32
-    """
-    x = np.asarray(x, dtype=np.float32)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
-
-
-def _check_texts(texts: Sequence[str]) -> list[str]:
-    if isinstance(texts, str):
-        raise TypeError("texts must be a sequence of strings, not a single string")
-    texts = list(texts)
-    for i, t in enumerate(texts):
-        if not isinstance(t, str):
-            raise TypeError(f"texts[{i}] is {type(t).__name__} ({t!r}), expected str")
-    return texts
-
-
-def _stderr_is_tty() -> bool:
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-class Embedder(BaseEmbedder):
-    """An embedding backend; also a BERTopic ``embedding_model``.
-
-    Subclasses implement :meth:`_embed_batch` (and :meth:`_dim` when the
-    dimension is known only from the model); this class batches, shows
-    progress, checks input and normalises the output.
-
-    Parameters
-    ----------
-    model_id : str
-        The model's identifier (hub id, folder, or description).
-    version : str
-        Version of the code and weights that compute the vectors; part of the
-        cache key, so a change invalidates cached vectors.
-    prefix : str, default ""
-        Text prepended to every input (e5 models expect ``"query: "``).
-    batch_size : int, default 32
-        Texts per model call.
-    show_progress : bool or None, default None
-        Progress bar over batches; ``None`` shows one only when stderr is a
-        terminal.
-
-    Attributes
-    ----------
-    name : str
-        Backend name (``e5-small-q4``, ``sentence-transformers``, ``tfidf-svd``).
-    dim : int
-        Embedding dimension.
-    """
-
-    name = "base"
-
-    def __init__(
-        self,
-        *,
-        model_id: str,
-        version: str,
-        prefix: str = "",
-        batch_size: int = 32,
-        show_progress: bool | None = None,
-    ):
-        super().__init__()
-        if int(batch_size) < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-        self.model_id = model_id
-        self.version = version
-        self.prefix = prefix
-        self.batch_size = int(batch_size)
-        self.show_progress = show_progress
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(name={self.name!r}, model_id={self.model_id!r}, "
-            f"version={self.version!r}, prefix={self.prefix!r})"
-        )
-
-    @property
-    def dim(self) -> int:
-        """Embedding dimension."""
-        return self._dim()
-
-    def _dim(self) -> int:
-        raise NotImplementedError
-
-    def _embed_batch(self, texts: list[str]) -> np.ndarray:
-        raise NotImplementedError
-
-    def fit(self, texts: Sequence[str]) -> Embedder:
-        """Learn from the corpus; a no-op for pretrained models.
-
-        Parameters
-        ----------
-        texts : sequence of str
-
-        Returns
-        -------
-        self
-        """
-        _check_texts(texts)
-        return self
-
-    def embed(
-        self,
-        documents: Sequence[str],
-        verbose: bool = False,
-        *,
-        show_progress: bool | None = None,
-    ) -> np.ndarray:
-        """Embed texts in batches.
-
-        Parameters
-        ----------
-        documents : sequence of str
-            Texts (BERTopic also passes seed words and theme descriptions).
-        verbose : bool, default False
-            Accepted for BERTopic; progress follows ``show_progress``.
-        show_progress : bool or None, default None
-            Overrides the instance setting for this call.
-
-        Returns
-        -------
-        ndarray of shape (n_texts, dim), float32, rows of unit L2 norm
-        """
-        texts = _check_texts(documents)
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        show = self.show_progress if show_progress is None else show_progress
-        if show is None:
-            show = _stderr_is_tty()
-        starts = range(0, len(texts), self.batch_size)
-        parts = []
-        if show:
-            from tqdm.auto import tqdm
-
-            starts = tqdm(starts, desc=f"embedding ({self.name})", unit="batch", leave=False)
-        for start in starts:
-            batch = np.asarray(self._embed_batch(texts[start : start + self.batch_size]))
-            parts.append(batch)
-        return l2_normalize(np.concatenate(parts, axis=0))
 
 
 #: Engines of the ``e5-small-q4`` backend (``auto`` picks one of them).
@@ -515,7 +359,7 @@ class TfidfSvdEmbedder(Embedder):
         from sklearn.decomposition import TruncatedSVD
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         if len(texts) < 2:
             raise ValueError(f"tfidf-svd: fit needs at least 2 texts, got {len(texts)}")
         vectorizer = TfidfVectorizer(

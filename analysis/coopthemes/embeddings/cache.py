@@ -66,13 +66,10 @@ def _digest(items: Sequence[str]) -> str:
 
 
 def _identity(embedder) -> dict:
-    fields = {}
-    for attr in ("name", "model_id", "version", "prefix"):
-        value = getattr(embedder, attr, None)
-        if not isinstance(value, str):
-            raise TypeError(f"embedder.{attr} must be a string, got {value!r}")
-        fields[attr] = value
-    return {"backend": fields.pop("name"), **fields}
+    from .base import embedder_identity
+
+    ident = embedder_identity(embedder)
+    return {"backend": ident.backend, "model_id": ident.model, "version": ident.version, "prefix": ident.prefix}
 
 
 def chunk_key(identity: dict, hashes: Sequence[str]) -> str:
@@ -251,7 +248,7 @@ class EmbeddingCache:
         _atomic_write(head_path, lambda fh: fh.write(text.encode("utf-8")))
 
     def _compute(self, embedder, texts: list[str]) -> np.ndarray:
-        from .backends import Embedder
+        from .base import Embedder
 
         self._stats.model_calls += 1
         if isinstance(embedder, Embedder):

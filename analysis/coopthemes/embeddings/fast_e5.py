@@ -898,9 +898,9 @@ class FastE5Encoder:
         -------
         ndarray of shape (n_texts, 384), float32, rows of unit L2 norm
         """
-        from .backends import _check_texts
+        from .base import check_texts
 
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         model = self._model()
         config, tokenizer = model.config, model.tokenizer
         if not texts:

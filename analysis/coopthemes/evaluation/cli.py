@@ -33,6 +33,8 @@ def cmd_evaluate(args) -> int:
     from .harness import evaluate_labels, load_labelled
     from .report import write_metrics, write_report, write_sweep
 
+    if args.seeds < 1:
+        raise ValueError(f"--seeds: give at least 1, got {args.seeds}")
     config = load_config(args.config) if args.config else load_config()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -42,9 +44,9 @@ def cmd_evaluate(args) -> int:
         text_column=args.text_column, id_column=args.id_column, language_column=args.language_column,
     )
     seeds = tuple(range(args.seeds))
-    metrics, themes, _ = evaluate_labels(data, config, seeds=seeds)
+    metrics, themes, model = evaluate_labels(data, config, seeds=seeds)
     write_metrics(metrics, out)
-    write_report(metrics, themes, out, title=str(args.path), command=command)
+    write_report(metrics, themes, model.terms(), out, title=str(args.path), command=command)
     print(f"{len(data.kept)} passages, {metrics['n_themes']} themes: nmi {metrics['nmi']}, "
           f"consistency {metrics['crosslingual_consistency']}, stability {metrics['stability']}")
     if args.sweep:
@@ -60,8 +62,9 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
-def add_evaluate_parser(sub) -> argparse.ArgumentParser:
-    p = sub.add_parser("evaluate", help="score themes on a labelled corpus (NMI, coherence, consistency, ...)")
+def add_evaluate_parser(sub, parents=()) -> argparse.ArgumentParser:
+    text = "score themes on a labelled corpus (NMI, coherence, consistency, ...)"
+    p = sub.add_parser("evaluate", help=text, description=text, parents=list(parents))
     p.add_argument("path", help="labelled corpus: .csv/.jsonl/.parquet table or a folder")
     p.add_argument("--label-column", required=True, help="gold label column")
     p.add_argument("--parallel-column", help="column grouping translations of one text")

@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..config import RunConfig, with_overrides
 from ..metrics import nmi, stability, summarize_metrics
+from ..pipeline import Embedded
 
 __all__ = [
     "EvaluationData",
@@ -38,13 +39,15 @@ STABILITY_SEEDS = (0, 1, 2, 3, 4)
 
 @dataclass
 class EvaluationData:
-    """Kept passages with their gold labels, parallel groups and embeddings."""
+    """Embedded kept passages with their gold labels and parallel groups."""
 
-    kept: pd.DataFrame
+    embedded: Embedded
     labels_true: np.ndarray
     groups: np.ndarray | None
-    vectors: np.ndarray
-    embedder: object
+
+    @property
+    def kept(self) -> pd.DataFrame:
+        return self.embedded.passages
 
 
 def parse_text_columns(spec: str) -> dict[str, str] | None:
@@ -133,8 +136,7 @@ def load_labelled(
     docs = documents.set_index("doc_id")
     labels = docs.loc[kept["doc_id"], label_column].astype(str).to_numpy()
     groups = docs.loc[kept["doc_id"], parallel_column].astype(str).to_numpy() if parallel_column else None
-    embedder, vectors, _ = embed_stage(kept, config)
-    return EvaluationData(kept=kept, labels_true=labels, groups=groups, vectors=vectors, embedder=embedder)
+    return EvaluationData(embedded=embed_stage(kept, config), labels_true=labels, groups=groups)
 
 
 def _tokens_by_language(model, languages: np.ndarray) -> dict[str, list[list[str]]]:
@@ -212,10 +214,10 @@ def evaluate_labels(data: EvaluationData, config: RunConfig, *, seeds: Sequence[
     runs, first = [], None
     for seed in seeds:
         cfg = with_overrides(config, seed=seed)
-        _, themes, _, model = themes_stage(data.kept, data.vectors, data.embedder, cfg)
+        model = themes_stage(data.embedded, cfg)
         runs.append(np.asarray(model.labels_))
         if first is None:
-            first = (themes, model)
+            first = (model.themes(), model)
     themes, model = first
     languages = data.kept["language"].fillna("und").to_numpy(dtype=object).astype(str)
     metrics = score_themes(

@@ -41,18 +41,23 @@ def _fmt(value) -> str:
     return str(value)
 
 
-def write_report(metrics: Mapping, themes: pd.DataFrame, out_dir: Path, *, title: str, command: str) -> Path:
-    """A readable ``report.md``: the metrics, what each means, and the themes."""
+def write_report(metrics: Mapping, themes: pd.DataFrame, terms: pd.DataFrame, out_dir: Path, *, title: str,
+                 command: str) -> Path:
+    """A readable ``report.md``: the metrics, what each means, and the themes with their top terms."""
+    from ..themes.terms import top_terms_by_language
+
     lines = [f"# Evaluation: {title}", "", f"Command: `{command}`", "", "| metric | value | meaning |",
              "|---|---:|---|"]
     for key in sorted(metrics):
         lines.append(f"| {key} | {_fmt(metrics[key])} | {METRIC_DESCRIPTIONS.get(key, '')} |")
-    lines += ["", "## Themes", "", "| id | theme | size | languages | top terms (vi / fr / en) |",
+    languages = sorted(terms["language"].astype(str).unique())
+    lines += ["", "## Themes", "", f"| id | theme | size | languages | top terms ({' / '.join(languages)}) |",
               "|---:|---|---:|---|---|"]
     for row in themes.itertuples(index=False):
-        terms = " / ".join(", ".join(list(getattr(row, f"top_terms_{lang}"))[:5]) for lang in ("vi", "fr", "en"))
+        words = top_terms_by_language(terms, int(row.theme_id))
+        terms_text = " / ".join(", ".join(words.get(lang, [])[:5]) for lang in languages)
         mix = ", ".join(f"{k} {v:.2f}" for k, v in sorted(json.loads(row.language_mix).items()))
-        lines.append(f"| {row.theme_id} | {row.theme.replace('|', '/')} | {row.size} | {mix} | {terms} |")
+        lines.append(f"| {row.theme_id} | {row.theme.replace('|', '/')} | {row.size} | {mix} | {terms_text} |")
     path = Path(out_dir) / "report.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -96,9 +101,7 @@ def plot_sweep(table: pd.DataFrame, parameter: str, *, fig=None):
 
 def write_sweep(results, parameter: str, out_dir: Path) -> list[Path]:
     """``sweep_<parameter>`` as CSV, Markdown and PDF/PNG/SVG."""
-    from ..plotting.style import paper_context
-    from ..provenance import save_figure
-
+    from ..plotting import paper_context, save_figure
     from ..tables import write_table
 
     table = sweep_table(results, parameter)

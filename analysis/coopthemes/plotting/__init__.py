@@ -1,31 +1,34 @@
-"""Publication figures: a scoped paper style and axes-level plotting functions."""
+"""Publication figures: a scoped paper style, axes-level plotting functions, reproducible saving.
 
-from coopthemes.plotting.plots import (
-    corpus_counts,
-    corpus_overview,
-    effects_plot,
-    partner_dots,
-    prevalence_heatmap,
-    prevalence_trend,
-    theme_map,
-    top_terms,
-    top_terms_figure,
-    trend_grid,
-    wrap_label,
-)
-from coopthemes.plotting.style import COLUMN_WIDTH, PAGE_WIDTH, paper_context, palette
+Modules by subject: :mod:`.prevalence` (heatmap, year trends, shares by
+group), :mod:`.effects` (the regression), :mod:`.themes` (theme map, top
+terms), :mod:`.corpus` (documents by group, year and language); :mod:`.style`
+(palettes, :func:`paper_context`) and :mod:`.save` (:func:`save_figure`,
+byte-reproducible files). Plots only read tables; they never save or show.
+"""
+
+from ._common import LANGUAGE_NAMES, wrap_label
+from .corpus import corpus_counts, corpus_overview
+from .effects import effects_plot
+from .prevalence import group_dots, prevalence_heatmap, prevalence_trend, trend_grid
+from .save import save_figure
+from .style import COLUMN_WIDTH, PAGE_WIDTH, paper_context, palette
+from .themes import term_languages, theme_map, top_terms, top_terms_figure
 
 __all__ = [
     "COLUMN_WIDTH",
+    "LANGUAGE_NAMES",
     "PAGE_WIDTH",
     "corpus_counts",
     "corpus_overview",
     "effects_plot",
+    "group_dots",
     "palette",
     "paper_context",
-    "partner_dots",
     "prevalence_heatmap",
     "prevalence_trend",
+    "save_figure",
+    "term_languages",
     "theme_map",
     "top_terms",
     "top_terms_figure",

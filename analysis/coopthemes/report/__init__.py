@@ -1,19 +1,14 @@
 """Every figure and table of the paper, drawn from a results folder.
 
-One module per artefact (the showyourwork pattern): ``fig_*`` modules draw a
-figure, ``tab_*`` modules write a table; each has
-``main(results_dir, out_dir, *, formats) -> list[Path]`` (load results, draw,
-save) and runs as ``python -m coopthemes.report.<module> RESULTS_DIR OUT_DIR``.
-:func:`build_report` runs them all and writes ``MANIFEST.json``.
+One registry of figures and one of tables (:mod:`.registry`; the functions in
+:mod:`.figures` and :mod:`.tables`), so that a paper can say exactly which
+command made each artefact::
 
-Results folder contract
------------------------
-Parquet tables ``documents``, ``passages``, ``assignments``, ``themes``,
-``theme_map`` (``passage_id, x, y, theme_id, theme, language``),
-``prevalence`` (long: ``unit, partner, year, theme, n, n_group, share,
-ci_low, ci_high, small_group, breakdown``), optionally ``effects``, and
-``run.json`` (``config``, ``seed``, ``corpus_hash``, ``group_column``, notes).
-A script whose input table is missing logs a warning and writes nothing.
+    python -m coopthemes.report all RESULTS_DIR OUT_DIR
+    python -m coopthemes.report figure theme_map RESULTS_DIR OUT_DIR
+    python -m coopthemes.report table prevalence RESULTS_DIR OUT_DIR
+
+:func:`build_report` draws them all and writes ``MANIFEST.json``.
 
 Outputs
 -------
@@ -23,57 +18,93 @@ Figures as ``out_dir/<stem>.{pdf,png,svg}``, tables as
 
 from __future__ import annotations
 
-import importlib
 import logging
 import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
-from coopthemes.provenance import FIGURE_FORMATS, corpus_hash, write_manifest
-from coopthemes.report._common import load_run, load_table, regenerate_command
+from ..config import FIGURE_FORMATS
+from ..provenance import write_manifest
+from ..results import RUN_JSON, RunResult, read_results
+from . import figures as _figures  # noqa: F401  (registers the figures)
+from . import tables as _tables  # noqa: F401  (registers the tables)
+from .registry import FIGURES, TABLES, Skip, entries
 
-__all__ = ["FIGURE_MODULES", "TABLE_MODULES", "build_report"]
+__all__ = ["FIGURES", "TABLES", "TABLES_SUBDIR", "build_report", "draw_figures", "write_tables"]
 
 logger = logging.getLogger(__name__)
 
-#: Figure scripts, in the order they run.
-FIGURE_MODULES = (
-    "fig_corpus_overview",
-    "fig_prevalence_heatmap",
-    "fig_partner_dots",
-    "fig_prevalence_trends",
-    "fig_theme_map",
-    "fig_top_terms",
-    "fig_effects",
-)
-#: Table scripts, in the order they run.
-TABLE_MODULES = (
-    "tab_corpus_summary",
-    "tab_metadata_audit",
-    "tab_theme_overview",
-    "tab_prevalence_partner",
-    "tab_prevalence_year",
-    "tab_effects",
-)
-_RESULT_FILES = ("*.parquet", "run.json")
+#: Tables are written under ``out_dir / TABLES_SUBDIR``.
+TABLES_SUBDIR = "tables"
+
+
+def _command(kind: str, name: str, results_dir, out_dir) -> str:
+    return (f"python -m coopthemes.report {kind} {name} "
+            f"{shlex.quote(str(results_dir))} {shlex.quote(str(out_dir))}")
+
+
+def draw_figures(results: RunResult, out_dir: str | Path, *, names: Sequence[str] | None = None,
+                 formats: Sequence[str] = FIGURE_FORMATS) -> dict[Path, str]:
+    """Draw registered figures (all when ``names`` is None) in the paper style and save them.
+
+    Returns
+    -------
+    dict of Path -> str
+        Each file written and the command that redraws it.
+    """
+    import matplotlib.pyplot as plt
+
+    from ..plotting import paper_context, save_figure
+
+    written: dict[Path, str] = {}
+    for entry in entries(FIGURES, names):
+        with paper_context():
+            try:
+                fig = entry.func(results)
+            except Skip as why:
+                logger.info("figure %s not drawn: %s", entry.name, why)
+                continue
+            try:
+                paths = save_figure(fig, entry.stem(results), out_dir, formats)
+            finally:
+                plt.close(fig)
+        for path in paths:
+            written[path] = _command("figure", entry.name, results.results_dir, out_dir)
+    return written
+
+
+def write_tables(results: RunResult, out_dir: str | Path, *, names: Sequence[str] | None = None) -> dict[Path, str]:
+    """Write registered tables (all when ``names`` is None) as CSV, LaTeX and Markdown under ``out_dir/tables``.
+
+    Returns
+    -------
+    dict of Path -> str
+        Each file written and the command that rewrites it.
+    """
+    from ..tables import write_table
+
+    written: dict[Path, str] = {}
+    for entry in entries(TABLES, names):
+        try:
+            outs = list(entry.func(results))
+        except Skip as why:
+            logger.info("table %s not written: %s", entry.name, why)
+            continue
+        for out in outs:
+            for path in write_table(out.data, out.stem, Path(out_dir) / TABLES_SUBDIR, caption=out.caption):
+                written[path] = _command("table", entry.name, results.results_dir, out_dir)
+    return written
 
 
 def _inputs(results_dir: Path) -> list[Path]:
-    return sorted(p for pattern in _RESULT_FILES for p in results_dir.glob(pattern) if p.is_file())
-
-
-def _corpus_hash(results_dir: Path, run: dict) -> str | None:
-    if run.get("corpus_hash"):
-        return str(run["corpus_hash"])
-    documents = load_table(results_dir, "documents", purpose="the corpus hash")
-    return None if documents is None else corpus_hash(documents)
+    return sorted(p for pattern in ("*.parquet", RUN_JSON) for p in results_dir.glob(pattern) if p.is_file())
 
 
 def build_report(
     results_dir: str | Path,
     out_dir: str | Path,
     *,
-    formats: Sequence[str] = FIGURE_FORMATS,
+    formats: Sequence[str] | None = None,
     command: str | None = None,
 ) -> list[Path]:
     """Draw every figure and write every table of a results folder, then the manifest.
@@ -81,38 +112,37 @@ def build_report(
     Parameters
     ----------
     results_dir : str or Path
-        Results folder written by the pipeline (see the module docstring).
+        Results folder written by :func:`coopthemes.run` (see :mod:`coopthemes.results`).
     out_dir : str or Path
         Folder for figures; tables go to ``out_dir/tables``.
-    formats : sequence of {"pdf", "png", "svg"}
-        Figure formats.
+    formats : sequence of {"pdf", "png", "svg"}, optional
+        Figure formats; default: the run's ``report.formats``.
     command : str, optional
         Command line recorded as regenerating the whole set; defaults to
-        ``python -m coopthemes.report RESULTS_DIR OUT_DIR``.
+        ``python -m coopthemes.report all RESULTS_DIR OUT_DIR``.
 
     Returns
     -------
     list of Path
         Files written, figures then tables, ``MANIFEST.json`` last. Each
-        artefact's manifest entry names the script that regenerates it.
+        artefact's manifest entry names the command that regenerates it.
     """
-    results, out = Path(results_dir), Path(out_dir)
-    if not results.is_dir():
-        raise FileNotFoundError(f"results folder {results} does not exist")
-    artefacts: dict[Path, str] = {}
-    for name in (*FIGURE_MODULES, *TABLE_MODULES):
-        module = importlib.import_module(f"{__name__}.{name}")
-        for path in module.main(results, out, formats=tuple(formats)):
-            artefacts[path] = regenerate_command(module.__name__, results_dir, out_dir)
-    run = load_run(results)
+    results_dir, out = Path(results_dir), Path(out_dir)
+    if not results_dir.is_dir():
+        raise FileNotFoundError(f"results folder {results_dir} does not exist")
+    results = read_results(results_dir)
+    config = results.info.get("config", {})
+    if formats is None:
+        formats = tuple(config.get("report", {}).get("formats") or FIGURE_FORMATS)
+    artefacts = {**draw_figures(results, out, formats=formats), **write_tables(results, out)}
     manifest = write_manifest(
         out,
         artefacts=artefacts,
-        inputs=_inputs(results),
-        config=run.get("config", {}),
-        corpus_hash=_corpus_hash(results, run),
-        seed=run.get("seed"),
-        command=command or f"python -m {__name__} {shlex.quote(str(results_dir))} {shlex.quote(str(out_dir))}",
+        inputs=_inputs(results_dir),
+        config=config,
+        corpus_hash=results.info.get("corpus_hash"),
+        seed=results.info.get("seed"),
+        command=command or f"python -m coopthemes.report all {shlex.quote(str(results_dir))} {shlex.quote(str(out))}",
     )
     logger.info("wrote %d artefacts and %s", len(artefacts), manifest)
     return [*artefacts, manifest]

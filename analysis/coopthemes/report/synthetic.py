@@ -1,6 +1,6 @@
 """A synthetic results folder with the shape of a real run, for tests and previews.
 
-The tables follow the results-folder contract (see :mod:`coopthemes.report`)
+The tables follow the results-folder contract (see :mod:`coopthemes.results`)
 and are drawn from a seeded generator: 3 partners (China, France, Japan),
 years 2020-2023 (some documents without a year or a partner), documents in
 Vietnamese, French and English, five themes (four from the codebook, one
@@ -149,11 +149,20 @@ def _themes_table(assignments: pd.DataFrame, passages: pd.DataFrame) -> pd.DataF
         mix = part["language"].value_counts(normalize=True).sort_index()
         rows.append({
             "theme_id": theme_id, "theme": label, "codebook_id": codebook_id, "size": len(part),
-            "top_terms_vi": terms["vi"], "top_terms_fr": terms["fr"], "top_terms_en": terms["en"],
             "language_mix": json.dumps({k: round(float(v), 4) for k, v in mix.items()}, sort_keys=True),
             "representative_passages": part["passage_id"].head(3).tolist(),
         })
     return pd.DataFrame(rows).astype({"codebook_id": "string"})
+
+
+def _terms_table() -> pd.DataFrame:
+    rows = [
+        {"theme_id": theme_id, "language": lang, "rank": rank, "term": term, "weight": round(1.0 / rank, 6)}
+        for theme_id, _, _, terms, _ in THEMES
+        for lang in sorted(terms)
+        for rank, term in enumerate(terms[lang], start=1)
+    ]
+    return pd.DataFrame(rows).astype({"language": "string", "term": "string"})
 
 
 def _theme_map(rng: np.random.Generator, assignments: pd.DataFrame, passages: pd.DataFrame) -> pd.DataFrame:
@@ -189,7 +198,7 @@ def _with_groups(kept: pd.DataFrame, by: tuple[str, ...]) -> pd.DataFrame:
 def _prevalence(kept: pd.DataFrame, *, min_group_size: int) -> pd.DataFrame:
     themes = sorted(t[1] for t in THEMES)
     rows = []
-    for breakdown, by in (("partner", ("partner",)), ("partner_year", ("partner", "year")), ("year", ("year",))):
+    for breakdown, by in (("partner", ("partner",)), ("partner+year", ("partner", "year")), ("year", ("year",))):
         data = _with_groups(kept, by)
         for key, group in data.groupby(list(by), sort=True):
             key = dict(zip(by, key))
@@ -249,8 +258,8 @@ def synthetic_results(*, seed: int = 0, n_documents: int = 60, min_group_size: i
     Returns
     -------
     dict
-        ``documents, passages, assignments, themes, theme_map, prevalence,
-        effects`` (DataFrames) and ``run`` (the ``run.json`` dict).
+        ``documents, passages, assignments, themes, terms, theme_map,
+        prevalence, effects`` (DataFrames) and ``run`` (the ``run.json`` dict).
     """
     from coopthemes.provenance import corpus_hash
 
@@ -263,13 +272,13 @@ def synthetic_results(*, seed: int = 0, n_documents: int = 60, min_group_size: i
     run = {
         "config": {"seed": seed, "prevalence": {"group_column": "partner", "min_group_size": min_group_size,
                                                 "interval": "wilson"}, "corpus": {"path": "corpus"}},
-        "seed": seed, "corpus_hash": corpus_hash(docs), "group_column": "partner",
+        "seed": seed, "corpus_hash": corpus_hash(docs), "group_column": "partner", "languages": ["vi", "fr", "en"],
         "n_documents": int(len(docs)), "n_passages_kept": int(len(kept)), "n_themes": len(THEMES),
         "notes": {"excluded_documents": excluded, "synthetic": True},
     }
     return {
         "documents": docs, "passages": passages, "assignments": assignments,
-        "themes": _themes_table(assignments, passages), "theme_map": _theme_map(rng, assignments, passages),
+        "themes": _themes_table(assignments, passages), "terms": _terms_table(), "theme_map": _theme_map(rng, assignments, passages),
         "prevalence": _prevalence(kept, min_group_size=min_group_size), "effects": _effects(kept), "run": run,
     }
 

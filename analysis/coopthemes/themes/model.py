@@ -26,109 +26,25 @@ import json
 import logging
 import math
 import os
-from dataclasses import asdict, dataclass, field, replace
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..schema import validate_assignments, validate_themes
-from .codebook import Codebook
+from ..config import ThemesConfig, config_to_dict
+from ..embeddings.base import embedder_identity
+from ..schema import validate_assignments, validate_terms, validate_themes
+from .codebook import Codebook, codebook_from_dict, codebook_to_dict, seed_words
 from .terms import describe_themes, theme_centroids
 from .tokenize import make_vectorizer, segment_all
-from .codebook import seed_words
 
-__all__ = ["ThemeModel", "ThemeOptions", "OUTLIER_STRATEGIES", "auto_min_cluster_size", "auto_min_samples", "max_cluster_size"]
+__all__ = ["ThemeModel", "auto_min_cluster_size", "auto_min_samples", "max_cluster_size"]
 
 log = logging.getLogger(__name__)
 
-OUTLIER_STRATEGIES = ("embeddings", "c-tf-idf", "distributions", "none")
-CODEBOOK_MODES = ("zeroshot", "guided", "off")
-
-
-@dataclass(frozen=True)
-class ThemeOptions:
-    """Settings of the theme model.
-
-    Attributes
-    ----------
-    min_cluster_size : int or None
-        HDBSCAN's ``min_cluster_size``; ``None`` scales it to the corpus
-        (:func:`auto_min_cluster_size`).
-    min_samples : int or None
-        HDBSCAN's ``min_samples``; ``None`` uses :func:`auto_min_samples` (a
-        fifth of the cluster size: HDBSCAN's own default, equal to the
-        cluster size, leaves many outliers and merges themes into a few
-        large clusters).
-    max_cluster_share : float or None
-        Largest share of the passages one HDBSCAN cluster may hold (HDBSCAN's
-        ``max_cluster_size``), default one half; ``None`` sets no limit. With
-        large cluster sizes, HDBSCAN's excess-of-mass selection can keep the
-        root split and return two clusters for a whole corpus (on 8,178 UNC
-        passages: 2 clusters, NMI 0.10; with the limit: 13, NMI 0.26); the
-        limit makes it select the clusters below such a split instead.
-    n_neighbors, n_components, min_dist : UMAP settings.
-    align : bool
-        Centre embeddings per language before clustering.
-    codebook_mode : {"zeroshot", "guided", "off"}
-        How the codebook guides BERTopic.
-    codebook_threshold : float
-        Minimum cosine similarity (of centred vectors) between a passage and a
-        codebook theme for the passage to take that theme.
-    outlier_strategy : {"embeddings", "c-tf-idf", "distributions", "none"}
-        BERTopic's ``reduce_outliers`` strategy; ``"none"`` keeps outliers.
-    outlier_threshold : float
-        Minimum similarity for an outlier to be reassigned.
-    top_n_terms : int
-        Top terms kept per theme and language.
-    n_representative : int
-        Representative passages per theme.
-    extra_stop_words : tuple of str
-        Removed from top terms in addition to stopwordsiso's lists.
-    max_fit_passages : int or None
-        Above this many passages, BERTopic is fitted on a seeded sample of
-        this size and the other passages are assigned with ``transform``
-        (``n_fit_`` says how many were fitted); ``None`` fits on all.
-    random_state : int
-        Seed of UMAP (and everything else stochastic). UMAP starts from a PCA
-        layout: its default spectral start is not reproducible, even seeded,
-        when the neighbour graph has several components.
-    """
-
-    min_cluster_size: int | None = None
-    min_samples: int | None = None
-    max_cluster_share: float | None = 0.5
-    n_neighbors: int = 15
-    n_components: int = 5
-    min_dist: float = 0.0
-    align: bool = True
-    codebook_mode: str = "zeroshot"
-    codebook_threshold: float = 0.20
-    outlier_strategy: str = "embeddings"
-    outlier_threshold: float = 0.0
-    top_n_terms: int = 10
-    n_representative: int = 3
-    extra_stop_words: tuple[str, ...] = field(default_factory=tuple)
-    max_fit_passages: int | None = 20_000
-    random_state: int = 0
-
-    def __post_init__(self):
-        if self.codebook_mode not in CODEBOOK_MODES:
-            raise ValueError(f"codebook_mode: must be one of {list(CODEBOOK_MODES)}, got {self.codebook_mode!r}")
-        if self.outlier_strategy not in OUTLIER_STRATEGIES:
-            raise ValueError(
-                f"outlier_strategy: must be one of {list(OUTLIER_STRATEGIES)}, got {self.outlier_strategy!r}"
-            )
-        if self.min_cluster_size is not None and self.min_cluster_size < 2:
-            raise ValueError("min_cluster_size: must be at least 2")
-        if self.max_cluster_share is not None and not 0.0 < self.max_cluster_share <= 1.0:
-            raise ValueError(f"max_cluster_share: must lie in (0, 1] (or null), got {self.max_cluster_share!r}")
-        if not -1.0 <= self.codebook_threshold <= 1.0:
-            raise ValueError("codebook_threshold: must lie in [-1, 1]")
-        if self.max_fit_passages is not None and self.max_fit_passages < 100:
-            raise ValueError("max_fit_passages: must be at least 100 (or null)")
-        if self.n_components < 2 or self.n_neighbors < 2:
-            raise ValueError("n_components, n_neighbors: must be at least 2")
+#: Format of a saved model folder.
+MODEL_FORMAT = "coopthemes-theme-model/2"
 
 
 def auto_min_cluster_size(n_passages: int) -> int:
@@ -195,17 +111,45 @@ class ThemeModel:
     Parameters
     ----------
     embedder : coopthemes.embeddings.Embedder
-        Embeds codebook descriptions; it is also BERTopic's embedding model
-        (through :class:`CodebookEmbedder`), so zero-shot and guided modes run.
+        Embeds codebook descriptions; BERTopic sees it through
+        :class:`~coopthemes.themes.bertopic_adapter.BertopicEmbedder`, so
+        zero-shot and guided modes run.
     codebook : Codebook or None
         Themes to look for; ``None`` discovers themes only.
-    options : ThemeOptions
+    options : ThemesConfig
+        The theme settings (the ``themes`` section of a configuration).
+    random_state : int
+        Seed of UMAP and of every other random step.
+
+    Attributes
+    ----------
+    labels_ : ndarray of int, shape (n_passages,)
+        Theme of each fitted passage (-1: outlier, when outliers are kept).
+    is_outlier_ : ndarray of bool
+        Whether HDBSCAN left the passage out before outlier reduction.
+    probabilities_ : ndarray of float
+        Assignment strength.
+    passage_ids_, languages_, tokens_ : list of str
+    embeddings_ : ndarray of shape (n_passages, dim)
+        The centred unit vectors the model was fitted on.
+    themes_, terms_ : DataFrame
+        The ``themes`` and ``terms`` tables.
+    min_cluster_size_, n_fit_ : int
     """
 
-    def __init__(self, *, embedder, codebook: Codebook | None = None, options: ThemeOptions = ThemeOptions()):
+    def __init__(self, *, embedder, codebook: Codebook | None = None, options: ThemesConfig | None = None,
+                 random_state: int = 0):
         self.embedder = embedder
         self.codebook = codebook
-        self.options = options
+        self.options = options if options is not None else ThemesConfig()
+        self.random_state = random_state
+
+    def __repr__(self) -> str:
+        if not hasattr(self, "labels_"):
+            return f"ThemeModel(unfitted, random_state={self.random_state})"
+        n_themes = len(self.themes_)
+        return (f"ThemeModel({n_themes} themes over {len(self.passage_ids_)} passages, "
+                f"{int(self.is_outlier_.sum())} outliers before reduction, random_state={self.random_state})")
 
     # -- fitting -----------------------------------------------------------
     def _build_bertopic(self, n: int, embedding_model):
@@ -223,7 +167,7 @@ class ThemeModel:
             min_dist=o.min_dist,
             metric="cosine",
             init="pca",
-            random_state=o.random_state,
+            random_state=self.random_state,
             n_jobs=1,
         )
         hdbscan_model = HDBSCAN(
@@ -265,9 +209,9 @@ class ThemeModel:
         self
         """
         from ..embeddings import LanguageCentering
-        from .embedder import CodebookEmbedder
+        from .bertopic_adapter import BertopicEmbedder
 
-        texts, languages, ids = list(texts), list(languages), list(passage_ids)
+        texts, languages, ids = list(texts), [str(v) for v in languages], list(passage_ids)
         X0 = np.array(embeddings, dtype=np.float32, copy=True)
         if not (len(texts) == len(languages) == len(ids) == X0.shape[0]):
             raise ValueError("texts, embeddings, languages and passage_ids differ in length")
@@ -278,9 +222,9 @@ class ThemeModel:
         X = self.centring_.transform(X0, languages) if o.align else _normalise(X0)
         cb = self.codebook if o.codebook_mode != "off" else None
         self.codebook_vectors_ = codebook_vectors(cb, self.embedder, self.centring_) if cb else None
-        embedding_model = CodebookEmbedder(self.embedder, self.centring_, cb, self.codebook_vectors_)
+        embedding_model = BertopicEmbedder(self.embedder, self.centring_, cb, self.codebook_vectors_)
         self.tokens_ = segment_all(texts, languages, extra_stop_words=o.extra_stop_words)
-        fit_idx = fit_sample(len(texts), max_passages=o.max_fit_passages, random_state=o.random_state)
+        fit_idx = fit_sample(len(texts), max_passages=o.max_fit_passages, random_state=self.random_state)
         self.n_fit_ = int(fit_idx.size)
         self.bertopic_ = self._build_bertopic(self.n_fit_, embedding_model)
         topics, probs = self.bertopic_.fit_transform(
@@ -294,7 +238,9 @@ class ThemeModel:
         self.passage_ids_ = ids
         self.languages_ = languages
         self.embeddings_ = X
-        self.themes_ = self._describe(texts, languages, ids, X)
+        self.themes_, self.terms_ = self._describe()
+        self.theme_map_ = None
+        self._source_dir = None
         return self
 
     def _assign_rest(self, fit_idx, topics, probs, X) -> tuple[np.ndarray, np.ndarray]:
@@ -357,18 +303,15 @@ class ThemeModel:
                 out[tid] = self.codebook.themes[j].id
         return out
 
-    def _describe(self, texts, languages, ids, X) -> pd.DataFrame:
+    def _describe(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         cb_ids = self._codebook_ids()
-        labels = {}
-        for tid in sorted(set(self.labels_.tolist()) - {-1}):
-            if tid in cb_ids:
-                labels[tid] = self.codebook.label_of(cb_ids[tid])
+        labels = {tid: self.codebook.label_of(cid) for tid, cid in cb_ids.items()}
         return describe_themes(
             labels=self.labels_,
             tokens=self.tokens_,
-            languages=languages,
-            passage_ids=ids,
-            embeddings=X,
+            languages=self.languages_,
+            passage_ids=self.passage_ids_,
+            embeddings=self.embeddings_,
             codebook_ids=cb_ids,
             codebook_labels=labels,
             top_n=self.options.top_n_terms,
@@ -376,8 +319,13 @@ class ThemeModel:
         )
 
     # -- outputs -----------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "labels_"):
+            raise RuntimeError("this ThemeModel is not fitted: call fit() or ThemeModel.load()")
+
     def assignments(self) -> pd.DataFrame:
         """The ``assignments`` table: one row per fitted passage."""
+        self._check_fitted()
         names = dict(zip(self.themes_["theme_id"], self.themes_["theme"]))
         df = pd.DataFrame(
             {
@@ -392,7 +340,31 @@ class ThemeModel:
 
     def themes(self) -> pd.DataFrame:
         """The ``themes`` table."""
+        self._check_fitted()
         return validate_themes(self.themes_.copy())
+
+    def terms(self) -> pd.DataFrame:
+        """The ``terms`` table: top terms per theme and language, long."""
+        self._check_fitted()
+        return validate_terms(self.terms_.copy())
+
+    def theme_map(self, *, max_points: int = 5000) -> pd.DataFrame:
+        """2-D coordinates of passages for the theme map (seeded UMAP on the centred vectors).
+
+        Above ``max_points`` passages a seeded sample is drawn: more points only
+        overplot the figure, and the map's UMAP would take as long as the theme
+        model's own. Computed once, kept (and saved) with the model.
+
+        Returns
+        -------
+        DataFrame
+            ``passage_id, x, y, theme_id, theme, language``.
+        """
+        self._check_fitted()
+        if getattr(self, "theme_map_", None) is None:
+            self.theme_map_ = _theme_map(self, max_points=max_points)
+            self._source_dir = None
+        return self.theme_map_.copy()
 
     def transform(self, texts, embeddings, languages) -> tuple[np.ndarray, np.ndarray]:
         """Assign new passages to the fitted themes.
@@ -405,9 +377,10 @@ class ThemeModel:
         theme_ids : ndarray of int, shape (n,)
         probabilities : ndarray of float, shape (n,)
         """
+        self._check_fitted()
         X = np.array(embeddings, dtype=np.float32, copy=True)
         X = self.centring_.transform(X, list(languages)) if self.centring_ is not None else _normalise(X)
-        tokens = segment_all(list(texts), list(languages), extra_stop_words=self.options.extra_stop_words)
+        tokens = segment_all(list(texts), [str(v) for v in languages], extra_stop_words=self.options.extra_stop_words)
         topics, probs = self.bertopic_.transform(tokens, embeddings=X)
         probs = np.asarray(probs, dtype=float)
         if probs.ndim > 1:
@@ -416,54 +389,157 @@ class ThemeModel:
 
     # -- persistence -------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        """Save to a folder: BERTopic (safetensors), centring, config, theme table."""
+        """Save the whole fitted state to a folder.
+
+        BERTopic (safetensors), the language centring, the codebook and its
+        vectors, the fitted passages (ids, languages, tokens, themes,
+        outlier flags, strengths), their centred vectors, and the ``themes``,
+        ``terms`` and (once computed) theme-map tables. A model that was
+        loaded and not changed since is copied file for file, so that a
+        reused fit is saved byte for byte as it was stored.
+        """
+        self._check_fitted()
         path = Path(path)
+        source = getattr(self, "_source_dir", None)
+        if source is not None and Path(source).resolve() != path.resolve():
+            if path.exists():
+                shutil.rmtree(path)
+            shutil.copytree(source, path)
+            return path
         path.mkdir(parents=True, exist_ok=True)
-        self.bertopic_.save(
-            path / "bertopic", serialization="safetensors", save_ctfidf=True, save_embedding_model=False
-        )
+        # BERTopic warns that no embedding model is saved: on purpose, the
+        # embedder's identity is saved instead and checked on load.
+        bertopic_log = logging.getLogger("BERTopic")
+        level = bertopic_log.level
+        bertopic_log.setLevel(logging.ERROR)
+        try:
+            self.bertopic_.save(
+                path / "bertopic", serialization="safetensors", save_ctfidf=True, save_embedding_model=False
+            )
+        finally:
+            bertopic_log.setLevel(level)
         if self.centring_ is not None:
-            self.centring_.save(path / "centring")
+            self.centring_.save(path / "centring.npz")
         if self.codebook_vectors_ is not None:
-            np.save(path / "codebook_vectors.npy", self.codebook_vectors_)
+            np.save(path / "codebook_vectors.npy", self.codebook_vectors_, allow_pickle=False)
+        np.save(path / "embeddings.npy", np.ascontiguousarray(self.embeddings_, dtype=np.float32), allow_pickle=False)
+        fitted = pd.DataFrame({
+            "passage_id": pd.array(self.passage_ids_, dtype="string"),
+            "language": pd.array(self.languages_, dtype="string"),
+            "tokens": pd.array(self.tokens_, dtype="string"),
+            "label": self.labels_.astype("int64"),
+            "is_outlier": self.is_outlier_.astype(bool),
+            "probability": self.probabilities_.astype("float64"),
+        })
+        fitted.to_parquet(path / "passages.parquet", index=False)
+        self.themes_.to_parquet(path / "themes.parquet", index=False)
+        self.terms_.to_parquet(path / "terms.parquet", index=False)
+        if getattr(self, "theme_map_", None) is not None:
+            self.theme_map_.to_parquet(path / "theme_map.parquet", index=False)
         config = {
-            "options": asdict(self.options),
+            "format": MODEL_FORMAT,
+            "options": config_to_dict(self.options),
+            "random_state": int(self.random_state),
             "min_cluster_size": int(self.min_cluster_size_),
             "n_fit": int(self.n_fit_),
-            "embedder": _embedder_meta(self.embedder),
-            "codebook": None if self.codebook is None else self.codebook.source,
-            "codebook_ids": [t.id for t in self.codebook.themes] if self.codebook else None,
+            "embedder": embedder_identity(self.embedder).as_dict() if self.embedder is not None else None,
+            "codebook": codebook_to_dict(self.codebook) if self.codebook is not None else None,
         }
-        (path / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        self.themes_.to_parquet(path / "themes.parquet", index=False)
+        (path / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+                                          encoding="utf-8")
         return path
 
     @classmethod
-    def load(cls, path: str | Path, *, embedder, codebook: Codebook | None = None) -> "ThemeModel":
-        """Load a model saved with :meth:`save`; ``embedder`` must match the saved one."""
+    def load(cls, path: str | Path, *, embedder=None) -> ThemeModel:
+        """Load a model saved with :meth:`save`, with all its fitted state.
+
+        Parameters
+        ----------
+        path : str or Path
+        embedder : Embedder, optional
+            Must have the saved model's identity; needed only to embed new
+            text (codebook descriptions); without it the model reads and
+            assigns precomputed vectors.
+
+        Raises
+        ------
+        ValueError
+            The folder is not a saved model, or ``embedder`` differs from the saved one.
+        """
         from bertopic import BERTopic
 
         from ..embeddings import LanguageCentering
-        from .embedder import CodebookEmbedder
+        from .bertopic_adapter import BertopicEmbedder
 
         path = Path(path)
-        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-        meta = _embedder_meta(embedder)
-        if meta != config["embedder"]:
-            raise ValueError(f"{path}: saved with embedder {config['embedder']}, given {meta}")
-        opts = dict(config["options"])
-        opts["extra_stop_words"] = tuple(opts.get("extra_stop_words") or ())
-        model = cls(embedder=embedder, codebook=codebook, options=replace(ThemeOptions(), **opts))
-        model.centring_ = LanguageCentering.load(path / "centring") if (path / "centring.npz").exists() or (path / "centring").exists() else None
+        try:
+            config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise ValueError(f"{path}: not a saved theme model ({err})") from None
+        if config.get("format") != MODEL_FORMAT:
+            raise ValueError(f"{path}: saved theme model of format {config.get('format')!r}, expected {MODEL_FORMAT}")
+        if embedder is not None and embedder_identity(embedder).as_dict() != config["embedder"]:
+            raise ValueError(f"{path}: saved with embedder {config['embedder']}, "
+                             f"given {embedder_identity(embedder).as_dict()}")
+        codebook = codebook_from_dict(config["codebook"]) if config["codebook"] is not None else None
+        model = cls(embedder=embedder, codebook=codebook, options=ThemesConfig(**_tuples(config["options"])),
+                    random_state=int(config["random_state"]))
+        centring = path / "centring.npz"
+        model.centring_ = LanguageCentering.load(centring) if centring.exists() else None
         cbv = path / "codebook_vectors.npy"
-        model.codebook_vectors_ = np.load(cbv) if cbv.exists() else None
-        model.min_cluster_size_ = config["min_cluster_size"]
-        model.n_fit_ = config.get("n_fit")
-        embedding_model = CodebookEmbedder(embedder, model.centring_, codebook, model.codebook_vectors_)
+        model.codebook_vectors_ = np.load(cbv, allow_pickle=False) if cbv.exists() else None
+        model.min_cluster_size_ = int(config["min_cluster_size"])
+        model.n_fit_ = int(config["n_fit"])
+        embedding_model = BertopicEmbedder(embedder, model.centring_, codebook, model.codebook_vectors_)
         model.bertopic_ = BERTopic.load(str(path / "bertopic"), embedding_model=embedding_model)
+        fitted = pd.read_parquet(path / "passages.parquet")
+        model.passage_ids_ = fitted["passage_id"].astype(str).tolist()
+        model.languages_ = fitted["language"].astype(str).tolist()
+        model.tokens_ = fitted["tokens"].astype(str).tolist()
+        model.labels_ = fitted["label"].to_numpy(dtype=int)
+        model.is_outlier_ = fitted["is_outlier"].to_numpy(dtype=bool)
+        model.probabilities_ = fitted["probability"].to_numpy(dtype=float)
+        model.embeddings_ = np.load(path / "embeddings.npy", allow_pickle=False)
         model.themes_ = pd.read_parquet(path / "themes.parquet")
+        model.terms_ = pd.read_parquet(path / "terms.parquet")
+        tmap = path / "theme_map.parquet"
+        model.theme_map_ = pd.read_parquet(tmap) if tmap.exists() else None
+        model._source_dir = path
         return model
 
 
-def _embedder_meta(embedder) -> dict:
-    return {k: str(getattr(embedder, k, "")) for k in ("name", "model_id", "version", "prefix")}
+def _tuples(options: dict) -> dict:
+    """JSON lists back to tuples for the configuration dataclass."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
+
+
+def _theme_map(model: ThemeModel, *, max_points: int) -> pd.DataFrame:
+    _numba_cache()
+    from umap import UMAP
+
+    X = model.embeddings_
+    n = X.shape[0]
+    idx = np.arange(n)
+    if n > max_points:
+        idx = np.sort(np.random.default_rng(model.random_state).choice(n, max_points, replace=False))
+    xy = UMAP(
+        n_neighbors=max(2, min(15, len(idx) - 1)),
+        n_components=2,
+        min_dist=0.1,
+        metric="cosine",
+        init="pca",
+        random_state=model.random_state,
+        n_jobs=1,
+    ).fit_transform(X[idx])
+    a = model.assignments().set_index("passage_id")
+    ids = [model.passage_ids_[i] for i in idx]
+    return pd.DataFrame(
+        {
+            "passage_id": ids,
+            "x": np.round(xy[:, 0].astype(float), 5),
+            "y": np.round(xy[:, 1].astype(float), 5),
+            "theme_id": a.loc[ids, "theme_id"].to_numpy(),
+            "theme": a.loc[ids, "theme"].to_numpy(),
+            "language": [model.languages_[i] for i in idx],
+        }
+    ).sort_values("passage_id", ignore_index=True)

@@ -1,4 +1,10 @@
-"""Describe fitted themes: top terms per language, language mix, representatives."""
+"""Describe fitted themes: top terms per language, language mix, representatives.
+
+Top terms form a long table (``theme_id, language, rank, term, weight``,
+:data:`~coopthemes.schema.TERM_COLUMNS`) so that any set of languages works:
+c-TF-IDF is counted separately on each language's passages, so that a
+theme's Vietnamese terms come from its Vietnamese passages only.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,13 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..schema import TERM_COLUMNS, THEME_COLUMNS
 from .tokenize import make_vectorizer
 
-__all__ = ["describe_themes", "language_top_terms", "theme_centroids"]
+__all__ = ["corpus_languages", "describe_themes", "language_top_terms", "theme_centroids", "top_terms_by_language"]
 
-TERM_LANGUAGES = ("vi", "fr", "en")
+#: Language code of passages whose language is unknown; they get no terms of their own.
+UNKNOWN_LANGUAGE = "und"
 
 
 def theme_centroids(X: np.ndarray, labels: np.ndarray) -> dict[int, np.ndarray]:
@@ -31,6 +39,13 @@ def theme_centroids(X: np.ndarray, labels: np.ndarray) -> dict[int, np.ndarray]:
     return out
 
 
+def corpus_languages(languages: Sequence[str]) -> list[str]:
+    """Languages of the passages, most frequent first (ties by code), unknown left out."""
+    values, counts = np.unique(np.asarray([str(v) for v in languages]), return_counts=True)
+    order = sorted(zip(values.tolist(), counts.tolist()), key=lambda vc: (-vc[1], vc[0]))
+    return [v for v, _ in order if v != UNKNOWN_LANGUAGE]
+
+
 def language_top_terms(
     tokens: Sequence[str],
     labels: np.ndarray,
@@ -38,17 +53,17 @@ def language_top_terms(
     *,
     language: str,
     top_n: int = 10,
-) -> dict[int, list[str]]:
+) -> dict[int, list[tuple[str, float]]]:
     """Top c-TF-IDF terms of each theme, counted on one language's passages.
 
     c-TF-IDF (BERTopic's ``ClassTfidfTransformer``) treats the passages of a
     theme in ``language`` as one document; the other themes' passages in the
     same language are the background. Themes without a passage in
-    ``language`` get an empty list.
+    ``language`` are left out.
 
     Returns
     -------
-    dict of theme_id -> list of str, best first; ties broken alphabetically.
+    dict of theme_id -> list of (term, weight), best first; ties broken alphabetically.
     """
     from bertopic.vectorizers import ClassTfidfTransformer
 
@@ -57,7 +72,8 @@ def language_top_terms(
     themes = sorted(set(labels[mask].tolist()))
     if not themes:
         return {}
-    docs = [" ".join(np.asarray(tokens, dtype=object)[mask & (labels == t)]) for t in themes]
+    tokens = np.asarray(tokens, dtype=object)
+    docs = [" ".join(tokens[mask & (labels == t)]) for t in themes]
     vec = make_vectorizer()
     try:
         counts = vec.fit_transform(docs)
@@ -67,9 +83,9 @@ def language_top_terms(
     vocab = np.asarray(vec.get_feature_names_out())
     out = {}
     for row, tid in enumerate(themes):
-        w = weights[row]
+        w = np.round(weights[row], 6)
         order = np.lexsort((vocab, -w))
-        out[tid] = [str(vocab[j]) for j in order[:top_n] if w[j] > 0]
+        out[tid] = [(str(vocab[j]), float(w[j])) for j in order[:top_n] if w[j] > 0]
     return out
 
 
@@ -86,9 +102,16 @@ def _representatives(X, labels, ids, tid, centre, k) -> list[str]:
     return [str(ids[idx[j]]) for j in order[:k]]
 
 
-def _discovered_label(tid: int, terms: Mapping[str, list[str]]) -> str:
-    words = []
-    for lang in TERM_LANGUAGES:
+def top_terms_by_language(terms: pd.DataFrame, theme_id: int) -> dict[str, list[str]]:
+    """A theme's terms from the long ``terms`` table: language -> terms, best first."""
+    rows = terms[terms["theme_id"] == theme_id].sort_values(["language", "rank"])
+    return {str(lang): part["term"].astype(str).tolist() for lang, part in rows.groupby("language", sort=True)}
+
+
+def discovered_label(tid: int, terms: Mapping[str, list[str]], languages: Sequence[str]) -> str:
+    """``"D<id>: <two top terms of each language>"``, at most four terms."""
+    words: list[str] = []
+    for lang in languages:
         for w in terms.get(lang, [])[:2]:
             if w not in words:
                 words.append(w)
@@ -107,42 +130,48 @@ def describe_themes(
     codebook_labels: Mapping[int, str],
     top_n: int = 10,
     n_representative: int = 3,
-) -> pd.DataFrame:
-    """Build the ``themes`` table.
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Build the ``themes`` and ``terms`` tables.
 
     Returns
     -------
-    DataFrame
+    themes : DataFrame
         Columns of :data:`coopthemes.schema.THEME_COLUMNS`, one row per
         non-outlier theme, sorted by ``theme_id``. Discovered themes are named
         ``"D<id>: <top terms>"``.
+    terms : DataFrame
+        Columns of :data:`coopthemes.schema.TERM_COLUMNS`: each theme's top
+        terms in each language of its passages, ``rank`` from 1, ``weight``
+        the c-TF-IDF value (6 decimals); sorted by theme, language, rank.
     """
     labels = np.asarray(labels)
-    langs = np.asarray(languages)
-    terms = {lang: language_top_terms(tokens, labels, languages, language=lang, top_n=top_n)
-             for lang in TERM_LANGUAGES}
+    langs = np.asarray([str(v) for v in languages])
+    order = corpus_languages(langs)
+    by_lang = {lang: language_top_terms(tokens, labels, langs, language=lang, top_n=top_n) for lang in order}
+    term_rows = [
+        {"theme_id": int(tid), "language": lang, "rank": rank, "term": term, "weight": weight}
+        for lang in sorted(by_lang)
+        for tid, pairs in sorted(by_lang[lang].items())
+        for rank, (term, weight) in enumerate(pairs, start=1)
+    ]
+    terms = pd.DataFrame(term_rows, columns=list(TERM_COLUMNS)).astype(
+        {"theme_id": "int64", "language": "string", "rank": "int64", "term": "string", "weight": "float64"}
+    )
+    terms = terms.sort_values(["theme_id", "language", "rank"], ignore_index=True)
     cents = theme_centroids(embeddings, labels)
     rows = []
     for tid in sorted(cents):
-        t_terms = {lang: terms[lang].get(tid, []) for lang in TERM_LANGUAGES}
-        rows.append(
-            {
-                "theme_id": int(tid),
-                "theme": codebook_labels.get(tid) or _discovered_label(tid, t_terms),
-                "codebook_id": codebook_ids.get(tid),
-                "size": int((labels == tid).sum()),
-                "top_terms_vi": t_terms["vi"],
-                "top_terms_fr": t_terms["fr"],
-                "top_terms_en": t_terms["en"],
-                "language_mix": _language_mix(langs[labels == tid]),
-                "representative_passages": _representatives(
-                    embeddings, labels, list(passage_ids), tid, cents[tid], n_representative
-                ),
-            }
-        )
-    df = pd.DataFrame(rows, columns=[
-        "theme_id", "theme", "codebook_id", "size", "top_terms_vi", "top_terms_fr",
-        "top_terms_en", "language_mix", "representative_passages",
-    ])
-    df["codebook_id"] = df["codebook_id"].astype("string")
-    return df
+        words = {lang: [t for t, _ in by_lang[lang].get(tid, [])] for lang in order}
+        rows.append({
+            "theme_id": int(tid),
+            "theme": codebook_labels.get(tid) or discovered_label(tid, words, order),
+            "codebook_id": codebook_ids.get(tid),
+            "size": int((labels == tid).sum()),
+            "language_mix": _language_mix(langs[labels == tid]),
+            "representative_passages": _representatives(
+                embeddings, labels, list(passage_ids), tid, cents[tid], n_representative
+            ),
+        })
+    themes = pd.DataFrame(rows, columns=list(THEME_COLUMNS))
+    themes["codebook_id"] = themes["codebook_id"].astype("string")
+    return themes, terms

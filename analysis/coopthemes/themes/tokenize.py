@@ -1,10 +1,12 @@
-"""Word segmentation and stop words for c-TF-IDF in Vietnamese, French and English.
+"""Word segmentation and stop words for c-TF-IDF, in any language.
 
 CountVectorizer's default token pattern splits Vietnamese words into
 syllables ("tội phạm" -> "tội", "phạm") and drops one-letter syllables. Here
-Vietnamese is segmented into words with underthesea; French and English are
-split on letters (hyphenated words stay whole); everything is lower-cased and
-stop words (stopwordsiso, per language) are removed.
+Vietnamese is segmented into words with underthesea; other languages are
+split on letters (hyphenated words stay whole; French verb-subject
+inversions lose their pronoun); everything is lower-cased and the language's
+stop words (stopwordsiso, which covers 58 languages) are removed. A language
+stopwordsiso does not know keeps all its words, and a warning says so once.
 
 Segmented passages are stored as one string with words separated by spaces
 and the syllables of a word joined by ``_`` (``"tội_phạm an_ninh"``), which is
@@ -14,6 +16,7 @@ vectorizer's analyzer and turns ``_`` back into spaces.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -28,6 +31,8 @@ __all__ = [
     "stop_words",
 ]
 
+log = logging.getLogger(__name__)
+
 _WORD_RE = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
@@ -36,15 +41,20 @@ _HAS_LETTER = re.compile(r"[^\W\d_]")
 def stop_words(language: str, extra: tuple[str, ...] = ()) -> frozenset[str]:
     """Stop words of ``language`` (stopwordsiso), lower-cased, plus ``extra``.
 
-    An unknown language gets the union of Vietnamese, French and English.
+    A language stopwordsiso does not know has no stop words but ``extra``.
     """
+    return _language_stop_words(language) | {w.lower() for w in extra}
+
+
+@lru_cache(maxsize=None)
+def _language_stop_words(language: str) -> frozenset[str]:
     import stopwordsiso
 
-    langs = [language] if stopwordsiso.has_lang(language) else ["vi", "fr", "en"]
-    words = set()
-    for lang in langs:
-        words |= {w.lower() for w in stopwordsiso.stopwords(lang)}
-    return frozenset(words | {w.lower() for w in extra})
+    if not language or not stopwordsiso.has_lang(language):
+        if language and language != "und":
+            log.warning("no stop-word list for language %r: its top terms keep every word", language)
+        return frozenset()
+    return frozenset(w.lower() for w in stopwordsiso.stopwords(language))
 
 
 #: Parts of French verb-subject inversions ("a-t-il", "a-t-elle indiqué"):

@@ -1,4 +1,4 @@
-"""BERTopic embedding model that knows the codebook (imports BERTopic)."""
+"""BERTopic's view of a coopthemes embedder (the only module that subclasses BERTopic's classes)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from bertopic.backend import BaseEmbedder
 
 from .codebook import Codebook, seed_words
 
-__all__ = ["CodebookEmbedder"]
+__all__ = ["BertopicEmbedder"]
 
 
-class CodebookEmbedder(BaseEmbedder):
-    """BERTopic's embedding model, aware of the codebook.
+class BertopicEmbedder(BaseEmbedder):
+    """BERTopic's embedding model: a coopthemes embedder that knows the codebook.
 
     BERTopic embeds zero-shot topic labels and guided seed words with its
     embedding model. Those texts map to the codebook's theme vectors (built
@@ -21,7 +21,9 @@ class CodebookEmbedder(BaseEmbedder):
 
     Parameters
     ----------
-    embedder : coopthemes.embeddings.Embedder
+    embedder : coopthemes.embeddings.Embedder or None
+        None for a model loaded only to read or assign precomputed vectors;
+        asking it to embed text then raises.
     centring : LanguageCentering or None
     codebook : Codebook or None
     vectors : ndarray of shape (n_codebook_themes, dim) or None
@@ -42,6 +44,8 @@ class CodebookEmbedder(BaseEmbedder):
         todo = [i for i, d in enumerate(docs) if d not in self.lookup]
         fresh = {}
         if todo:
+            if self.embedder is None:
+                raise RuntimeError("this theme model was loaded without an embedder: pass embeddings")
             vecs = np.asarray(self.embedder.embed([docs[i] for i in todo]), dtype=np.float32)
             if self.centring is not None:
                 vecs = self.centring.transform(vecs, [None] * len(todo))

@@ -1,0 +1,132 @@
+"""The report's figures: one registered function per figure (load results, draw; the report saves)."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+
+from ..plotting import (
+    PAGE_WIDTH,
+    corpus_overview,
+    effects_plot,
+    group_dots,
+    prevalence_heatmap,
+    theme_map,
+    top_terms_figure,
+    trend_grid,
+)
+from ..plotting.themes import THEME_LEGEND_SIDE_MAX
+from ..schema import Breakdown
+from .registry import Skip, figure
+
+__all__ = ["group_of", "languages_of", "prevalence_rows"]
+
+
+def group_of(results) -> str:
+    """The run's grouping column (``partner`` unless configured otherwise)."""
+    return str(results.info.get("group_column") or "partner")
+
+
+def languages_of(results) -> list[str] | None:
+    """The corpus languages present in the terms table, in the configured order (None: the table's order)."""
+    configured = results.info.get("languages")
+    terms = results.tables.get("terms")
+    if not configured or terms is None:
+        return None
+    present = set(terms["language"].astype(str))
+    ordered = [lang for lang in configured if lang in present]
+    return ordered + sorted(present - set(ordered))
+
+
+def prevalence_rows(results, breakdown: Breakdown, unit: str = "document") -> pd.DataFrame:
+    """The prevalence rows of a breakdown, or Skip when the run has none (no years, no groups)."""
+    prevalence = results.tables.get("prevalence")
+    if prevalence is None:
+        raise Skip("the run has no prevalence table")
+    rows = prevalence[(prevalence["breakdown"] == breakdown.name) & (prevalence["unit"] == unit)]
+    if rows.empty:
+        raise Skip(f"no document has a known {breakdown.title}")
+    return prevalence
+
+
+def _on_axes(figsize: tuple[float, float], plot) -> Figure:
+    fig, ax = plt.subplots(figsize=figsize)
+    try:
+        plot(ax=ax)
+    except BaseException:
+        plt.close(fig)
+        raise
+    return fig
+
+
+@figure("corpus_overview")
+def corpus_overview_figure(results) -> Figure:
+    """Kept documents by partner, year and language."""
+    return corpus_overview(results["documents"])
+
+
+@figure("prevalence_heatmap")
+def prevalence_heatmap_figure(results) -> Figure:
+    """Document-level theme shares by group (partner unless configured otherwise)."""
+    group = group_of(results)
+    prevalence = prevalence_rows(results, Breakdown((group,)))
+    rows = prevalence[prevalence["breakdown"] == group]
+    size = (PAGE_WIDTH * (0.62 if rows[group].nunique() <= 4 else 1.0), 0.42 * rows["theme"].nunique() + 0.9)
+    return _on_axes(size, lambda ax: prevalence_heatmap(prevalence, unit="document", group=group, ax=ax))
+
+
+@figure("prevalence_group", stem=lambda results: f"prevalence_{group_of(results)}")
+def prevalence_group_figure(results) -> Figure:
+    """Document-level theme shares by group with 95% intervals (``prevalence_<group>``)."""
+    group = group_of(results)
+    prevalence = prevalence_rows(results, Breakdown((group,)))
+    size = (PAGE_WIDTH * 0.62, 0.45 * prevalence["theme"].nunique() + 0.9)
+    return _on_axes(size, lambda ax: group_dots(prevalence, unit="document", group=group, ax=ax))
+
+
+@figure("prevalence_trends")
+def prevalence_trends_figure(results) -> Figure:
+    """Document-level theme shares by year, one panel per theme."""
+    prevalence = prevalence_rows(results, Breakdown(("year",)))
+    return trend_grid(prevalence, unit="document", ncols=3)
+
+
+@figure("theme_map")
+def theme_map_figure(results) -> Figure:
+    """Passages on the 2-D theme map, coloured by theme, marker by language."""
+    data = results.tables.get("theme_map")
+    if data is None or data.empty:
+        raise Skip("the run has no theme map")
+    n_entries = data["theme_id"].nunique()
+    height = 3.6 if n_entries <= THEME_LEGEND_SIDE_MAX else 3.6 + 0.32 * math.ceil(n_entries / 3)
+    return _on_axes((PAGE_WIDTH, height), lambda ax: theme_map(data, ax=ax))
+
+
+@figure("top_terms")
+def top_terms_fig(results) -> Figure:
+    """Top terms of each theme in each language of the corpus."""
+    terms = results.tables.get("terms")
+    if terms is None or terms.empty:
+        raise Skip("no theme has terms")
+    return top_terms_figure(terms, themes=results["themes"], languages=languages_of(results), n_terms=6)
+
+
+@figure("effects")
+def effects_figure(results) -> Figure:
+    """Expected shares by group from the regression (or its coefficients)."""
+    effects = results.tables.get("effects")
+    if effects is None:
+        raise Skip("no regression in this run")
+    prefix = f"{group_of(results)}="
+    quantity = "expected_share" if "quantity" in effects.columns else "coefficient"
+    terms = sorted({str(t) for t in effects["term"].dropna() if str(t).startswith(prefix)}) or None
+    drawable = effects.dropna(subset=["estimate", "ci_low", "ci_high"])
+    if "quantity" in drawable.columns:
+        drawable = drawable[drawable["quantity"] == quantity]
+    if drawable.empty:
+        raise Skip("the regression estimated nothing")
+    size = (PAGE_WIDTH * 0.62, 0.45 * max(drawable["theme"].nunique(), 1) + 0.9)
+    return _on_axes(size, lambda ax: effects_plot(effects, quantity=quantity, terms=terms, ax=ax))

@@ -1,0 +1,67 @@
+"""The report's tables: one registered function per table (or family of tables)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..schema import breakdowns_for
+from ..tables import (
+    corpus_summary_table,
+    effects_table,
+    metadata_audit_table,
+    prevalence_table,
+    theme_overview_table,
+)
+from .figures import group_of, languages_of
+from .registry import Skip, TableOut, table
+
+_UNITS = {"document": "documents", "passage": "passages"}
+
+
+@table("corpus_summary")
+def corpus_summary(results) -> Iterator[TableOut]:
+    """Documents by status, language, partner and year; passages kept and dropped."""
+    yield TableOut("corpus_summary", corpus_summary_table(results["documents"], results["passages"]),
+                   "Corpus: documents by status, language, partner and year; passages kept and dropped.")
+
+
+@table("metadata_audit")
+def metadata_audit(results) -> Iterator[TableOut]:
+    """Documents without a year or a partner, with the source of each value."""
+    yield TableOut("metadata_audit", metadata_audit_table(results["documents"]),
+                   "Documents without a year or a partner, with the source of each value.")
+
+
+@table("theme_overview")
+def theme_overview(results) -> Iterator[TableOut]:
+    """Themes: codebook id, size, top terms per language, representative passages."""
+    data = theme_overview_table(results["themes"], results["terms"], languages=languages_of(results),
+                                n_terms=5, n_passages=3)
+    yield TableOut("theme_overview", data,
+                   "Themes: codebook id, size in passages, top terms per language, representative passages.")
+
+
+@table("prevalence")
+def prevalence(results) -> Iterator[TableOut]:
+    """Theme shares by group, by year and by both, for documents and passages (``prevalence_<by>_<unit>``)."""
+    table_ = results["prevalence"]
+    for breakdown in breakdowns_for(group_of(results)):
+        for unit in sorted(_UNITS):
+            rows = table_[(table_["breakdown"] == breakdown.name) & (table_["unit"] == unit)]
+            if rows.empty:
+                continue
+            caption = (f"Share of {_UNITS[unit]} in each theme by {breakdown.title} (%), "
+                       f"n of N {_UNITS[unit]}, with 95% intervals.")
+            yield TableOut(f"prevalence_{breakdown.stem}_{unit}", prevalence_table(table_, by=breakdown, unit=unit),
+                           caption)
+
+
+@table("effects")
+def effects(results) -> Iterator[TableOut]:
+    """Regression of theme share on group and year."""
+    data = results.tables.get("effects")
+    if data is None:
+        raise Skip("no regression in this run")
+    yield TableOut("effects", effects_table(data),
+                   f"Regression of theme share on {group_of(results)} and year: coefficients (logit scale) "
+                   "and expected shares (proportions), with 95% intervals.")

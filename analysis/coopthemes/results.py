@@ -1,0 +1,165 @@
+"""The results folder: the tables between stages, the fitted model and ``run.json``.
+
+Layout (written by :func:`write_results`, read by :func:`read_results`)::
+
+    documents.parquet  passages.parquet      the corpus (every input in the ledger)
+    assignments.parquet                      passage -> theme
+    themes.parquet  terms.parquet            the themes; top terms per language (long)
+    theme_map.parquet                        2-D coordinates of (a sample of) passages
+    prevalence.parquet  excluded.parquet     shares by breakdown; what each breakdown left out
+    effects.parquet                          the regression (when fitted)
+    model/                                   the fitted ThemeModel (ThemeModel.load)
+    run.json                                 facts of the run (below)
+
+``run.json`` holds: ``config`` (the whole configuration), ``seed``,
+``corpus_hash``, ``group_column``, ``languages`` (the corpus languages, in the
+configured order), ``embedder`` (backend, model, version, prefix),
+``min_cluster_size``, ``themes_fitted_on``, ``n_documents``,
+``n_passages_kept``, ``n_themes``, ``language_purity``. It records nothing
+that changes between reruns (no times, no paths of the machine), so two runs
+with the same inputs write identical files.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["MODEL_DIR", "RESULT_TABLES", "RUN_JSON", "RunResult", "read_results", "write_results"]
+
+#: Tables of a results folder, in the order of the data flow.
+RESULT_TABLES = (
+    "documents", "passages", "assignments", "themes", "terms", "theme_map", "prevalence", "excluded", "effects",
+)  # fmt: skip
+#: File of the run's facts.
+RUN_JSON = "run.json"
+#: Folder of the fitted theme model.
+MODEL_DIR = "model"
+
+
+@dataclass
+class RunResult:
+    """Tables and facts of one run.
+
+    Attributes
+    ----------
+    tables : dict of str -> DataFrame
+        See :data:`RESULT_TABLES`; also reachable as attributes
+        (``result.themes``) and items (``result["prevalence"]``).
+    info : dict
+        The facts recorded in ``run.json``.
+    results_dir : Path or None
+        Where the run was written.
+    timings : dict of str -> float
+        Seconds per stage (not written, so that reruns give identical files).
+    embedding_cache : dict or None
+        Cache hits, misses and model calls of the embedding stage.
+    theme_fit : {"fitted", "reused"} or None
+        Whether the theme model was fitted or reused from the theme-fit cache.
+    """
+
+    tables: dict[str, pd.DataFrame]
+    info: dict = field(default_factory=dict)
+    results_dir: Path | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    embedding_cache: dict | None = None
+    theme_fit: str | None = None
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self.tables or self.tables[name] is None:
+            raise KeyError(f"no table {name!r} in these results (tables: {', '.join(sorted(self.available))})")
+        return self.tables[name]
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        if name in RESULT_TABLES:
+            return self[name]
+        raise AttributeError(name)
+
+    @property
+    def available(self) -> list[str]:
+        """Names of the tables present."""
+        return [n for n, df in self.tables.items() if df is not None]
+
+    def prevalence_by(self, breakdown, *, unit: str = "document") -> pd.DataFrame:
+        """Prevalence rows of one breakdown (``"partner"``, ``"year"``, ``"partner+year"``) and unit."""
+        from .schema import select_prevalence
+
+        return select_prevalence(self["prevalence"], unit=unit, breakdown=breakdown)
+
+    def model(self, *, embedder=None):
+        """The fitted :class:`~coopthemes.ThemeModel` saved with these results."""
+        from .themes import ThemeModel
+
+        if self.results_dir is None:
+            raise ValueError("these results were not written to a folder")
+        return ThemeModel.load(self.results_dir / MODEL_DIR, embedder=embedder)
+
+    def __repr__(self) -> str:
+        info = self.info
+        docs = self.tables.get("documents")
+        kept_docs = int((docs["status"] == "ok").sum()) if docs is not None else None
+        themes = self.tables.get("themes")
+        lines = [
+            f"RunResult: {info.get('n_documents', '?')} documents ({kept_docs} with article text), "
+            f"{info.get('n_passages_kept', '?')} kept passages, {info.get('n_themes', '?')} themes"
+        ]
+        if themes is not None and len(themes):
+            names = [f"{t}" for t in themes.sort_values("size", ascending=False)["theme"].head(5)]
+            more = f" (+{len(themes) - 5} more)" if len(themes) > 5 else ""
+            lines.append("  largest themes: " + "; ".join(names) + more)
+        if self.results_dir is not None:
+            lines.append(f"  written to {self.results_dir}")
+        if self.timings:
+            lines.append("  seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in self.timings.items()))
+        lines.append(f"  tables: {', '.join(self.available)}")
+        return "\n".join(lines)
+
+
+def write_results(result: RunResult, results_dir: str | Path) -> Path:
+    """Write the run's tables (Parquet) and facts (``run.json``); a table set to None is removed."""
+    out = Path(results_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in RESULT_TABLES:
+        df = result.tables.get(name)
+        path = out / f"{name}.parquet"
+        if df is None:
+            path.unlink(missing_ok=True)
+            continue
+        df.to_parquet(path, index=False)
+    for name, df in sorted(result.tables.items()):
+        if name not in RESULT_TABLES and df is not None:
+            df.to_parquet(out / f"{name}.parquet", index=False)
+    text = json.dumps(result.info, indent=2, sort_keys=True, default=str, ensure_ascii=False) + "\n"
+    (out / RUN_JSON).write_text(text, encoding="utf-8")
+    result.results_dir = out
+    return out
+
+
+def read_results(results_dir: str | Path) -> RunResult:
+    """Read a results folder written by :func:`write_results`.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the folder has no ``run.json``.
+    ValueError
+        When ``run.json`` or a table cannot be read (the file is named).
+    """
+    src = Path(results_dir)
+    run_json = src / RUN_JSON
+    if not run_json.is_file():
+        raise FileNotFoundError(f"{src}: not a results folder (no {RUN_JSON})")
+    try:
+        info = json.loads(run_json.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{run_json}: not valid JSON ({exc})") from None
+    tables = {}
+    for path in sorted(src.glob("*.parquet")):
+        try:
+            tables[path.stem] = pd.read_parquet(path)
+        except Exception as exc:  # a damaged Parquet file raises many kinds of error
+            raise ValueError(f"{path}: not a readable Parquet table ({type(exc).__name__})") from None
+    return RunResult(tables=tables, info=info, results_dir=src)
