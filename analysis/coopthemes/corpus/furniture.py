@@ -2,10 +2,14 @@
 
 Every paragraph gets either no drop reason (article text) or one of
 ``boilerplate`` (everything after an end mark or a "more" link, datelines,
-bylines, source tags), ``caption`` (photo captions and credits),
+bylines, source tags, view counters and share buttons, the site's footer:
+copyright, address, contact and licence lines), ``caption`` (photo captions and credits),
 ``repeated_title`` (the title repeated as image alt text, ``"... -0"``) or
 ``headline_list`` (a run of short headline-like lines). Nothing is deleted:
 the caller keeps dropped paragraphs with their reason.
+
+A page that is all furniture (a failed capture: view counters and a footer,
+no article) is recognised by :func:`failed_capture`.
 """
 
 from __future__ import annotations
@@ -20,8 +24,11 @@ from .repair import ends_sentence, tokens
 __all__ = [
     "KNOWN_OUTLETS",
     "Unit",
+    "failed_capture",
     "is_caption",
+    "is_counter_line",
     "is_dateline",
+    "is_site_line",
     "looks_like_title",
     "mark_furniture",
     "split_end_mark",
@@ -67,6 +74,32 @@ _DATE_FILLER = re.compile(
     r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|lundi|mardi|mercredi|jeudi|"
     r"vendredi|samedi|dimanche|Updated|Posted|Published|Publié\s+le|Mis\s+à\s+jour|le|à|"
     r"on|at|am|pm|AM|PM)\b",
+    re.IGNORECASE,
+)
+
+
+#: Words of view counters and share buttons ("Lượt xem: 1.234", "Chia sẻ Facebook Zalo").
+_COUNTER_WORDS = re.compile(
+    r"\b(?:lượt\s+(?:xem|thích|chia\s+sẻ|đọc|bình\s+luận)|bình\s+luận|chia\s+sẻ|thích|xem|in|"
+    r"views?|vues?|likes?|comments?|commentaires?|partag\w*|shares?|lectures?|reads?|tweets?|"
+    r"retweets?|print|imprimer|facebook|twitter|zalo|linkedin|telegram|whatsapp|email|e-mail|"
+    r"copy\s+link|sao\s+chép\s+liên\s+kết|theo\s+dõi|follow|suivre|lượt|k|m)\b",
+    re.IGNORECASE,
+)
+#: Labelled lines of a site's footer and imprint ("Địa chỉ: ...", "Tel: ...").
+_SITE_LABEL = re.compile(
+    r"^\s*(?:địa\s+chỉ|điện\s+thoại|đt|đường\s+dây\s+nóng|hotline|e-?mail|fax|website|"
+    r"tổng\s+biên\s+tập|phó\s+tổng\s+biên\s+tập|cơ\s+quan\s+chủ\s+quản|giấy\s+phép(?:\s+\w+)*|"
+    r"liên\s+hệ(?:\s+quảng\s+cáo)?|phòng\s+qc|quảng\s+cáo|tel|tél|phone|address|adresse|"
+    r"contact|rédact(?:eur|rice)\s+en\s+chef|directeur\s+de\s+(?:la\s+)?publication|"
+    r"editor(?:-in-chief)?|licen[cs]e|publicité|advertising)\s*:",
+    re.IGNORECASE,
+)
+#: Copyright and reproduction notices, anywhere in a line.
+_SITE_NOTICE = re.compile(
+    r"©|\(c\)\s*\d{4}|\bcopyright\b|\bbản\s+quyền\b|all\s+rights\s+reserved|"
+    r"tous\s+droits\s+réservés|cấm\s+sao\s+chép|không\s+được\s+sao\s+chép|"
+    r"reproduction\s+(?:interdite|prohibited)|ghi\s+rõ\s+nguồn",
     re.IGNORECASE,
 )
 
@@ -120,6 +153,92 @@ def is_dateline(text: str) -> bool:
     return not re.search(r"[^\W_]", rest)
 
 
+def is_counter_line(text: str) -> bool:
+    """A line of view counters, dates and share buttons only.
+
+    ``"15 / 05 / 2024 2357"``, ``"Lượt xem: 1.234"``, ``"Chia sẻ Facebook Zalo"``.
+
+    Nothing but numbers, dates, times, separators and counter words
+    (views, likes, comments, share, print, social networks), with at least a
+    digit or a counter word.
+    """
+    if len(text) > 200 or not re.search(r"\d|\w", text):
+        return False
+    rest = _COUNTER_WORDS.sub(" ", _MONTH_WORDS.sub(" ", _DATE_FILLER.sub(" ", text)))
+    if re.search(r"[^\W\d_]", rest):
+        return False
+    return bool(re.search(r"\d", text) or _COUNTER_WORDS.search(text))
+
+
+def is_site_line(text: str) -> bool:
+    """A line of the site's footer or imprint: copyright, licence, address, contacts.
+
+    A labelled contact line (``"Địa chỉ: ..."``, ``"Tel: ..."``, ``"Email: ..."``),
+    a copyright or no-reproduction notice, or a short line that is mostly
+    phone numbers.
+    """
+    if len(text) > 300:
+        return False
+    if _SITE_LABEL.match(text) or _SITE_NOTICE.search(text):
+        return True
+    digits = sum(ch.isdigit() for ch in text)
+    letters = sum(ch.isalpha() for ch in text)
+    phone = re.search(r"\(?\+?\d{2,4}\)?[ .-]\d{2,4}[ .-]\d{2,5}", text)
+    return len(text) <= 160 and digits >= 9 and digits > letters and bool(phone)
+
+
+#: Drop reasons of what belongs to the page, not to any article (captions do belong to one).
+_PAGE_FURNITURE = frozenset({"boilerplate", "headline_list"})
+
+
+def _prose_words(text: str) -> int:
+    """Words of a line that reads as prose (six words or more), else 0."""
+    words = [w for w in re.findall(r"\w+", text) if any(ch.isalpha() for ch in w)]
+    return len(words) if len(words) >= 6 else 0
+
+
+def failed_capture(units: list[Unit], *, min_words: int = 25, min_furniture_share: float = 0.5) -> str | None:
+    """Why a page holds no article (a failed capture), or None when it holds one.
+
+    A failed capture is a page whose lines are mostly page furniture (view
+    counters, share buttons, the site's footer and menus, datelines, lists
+    of other headlines) and whose other lines hold fewer than ``min_words``
+    words of prose: what a scraper gets from a video page or an error page.
+    A title alone is not an article; captions are (a photo story is one).
+
+    Parameters
+    ----------
+    units : list of Unit
+        The page's paragraphs with their drop reasons, from :func:`mark_furniture`.
+    min_words : int
+        Words of prose (lines of six words or more, not furniture) an article has.
+    min_furniture_share : float
+        Share (0-1] of the lines that must be furniture.
+
+    Returns
+    -------
+    str or None
+        ``"failed capture: no article text, only page furniture (36 view
+        counters, 7 footer lines)"``, or None.
+    """
+    lines = [u for u in units if u.text.strip()]
+    if not lines:
+        return None
+    furniture = [u for u in lines if u.drop_reason in _PAGE_FURNITURE]
+    prose = sum(_prose_words(u.text) for u in lines if u.drop_reason not in _PAGE_FURNITURE)
+    if prose >= min_words or len(furniture) < min_furniture_share * len(lines):
+        return None
+    kinds = [
+        ("view counters", sum(is_counter_line(u.text) for u in furniture)),
+        ("footer lines", sum(is_site_line(u.text) and not is_counter_line(u.text) for u in furniture)),
+    ]
+    kinds.append(("other furniture", len(furniture) - sum(n for _, n in kinds)))
+    if prose:
+        kinds.append((f"words of text under {min_words}", prose))
+    detail = ", ".join(f"{n} {name}" for name, n in kinds if n)
+    return f"failed capture: no article text, only page furniture ({detail})"
+
+
 def _outlet(name: str) -> str | None:
     name = name.strip().strip(".").strip()
     if name.lower() in KNOWN_OUTLETS:
@@ -169,6 +288,8 @@ def _strip_dateline_prefix(text: str) -> tuple[str, str | None]:
 
 def _classify(text: str, index: int, title: str | None, after_alt: bool) -> str | None:
     if is_dateline(text) or _MORE_INLINE.match(text) or _SOURCE_LINE.match(text):
+        return "boilerplate"
+    if is_counter_line(text) or is_site_line(text):
         return "boilerplate"
     if index > 0 and _BYLINE.match(text) and not ends_sentence(text):
         return "boilerplate"
