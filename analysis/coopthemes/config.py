@@ -212,12 +212,27 @@ class CorpusConfig(_Section):
     shingle_size : int
         Words per shingle for near-duplicate detection.
     partner_min_share : float
-        A country is a partner when its mention score is at least this share
-        (0-1] of the top country's score.
+        A counterpart (partner country or organisation) needs at least this
+        share (0-1] of the best counterpart's evidence score.
+    partner_min_evidence : float
+        Evidence score a counterpart needs: each sentence relating it to the
+        home country weighs 1, or ``lead_weight`` in the title and lead (see
+        :mod:`coopthemes.corpus.partners`). The default, 2, asks for one
+        sentence in the lead or two in the body.
     lead_passages : int
-        Leading kept passages (title and lead) whose mentions weigh more.
+        Leading kept passages (title and lead) whose evidence weighs more.
     lead_weight : float
-        Weight of a mention in the title and lead (others weigh 1).
+        Weight of an evidence sentence in the title and lead (others weigh 1).
+    relation_cues : str or None
+        A relation cue YAML file (layout of the bundled ``relations.yaml``);
+        None uses the bundled one.
+    capture_min_words : int
+        Words of prose (lines of six words or more, not page furniture) a
+        page needs to hold an article; below, a page made mostly of furniture
+        is a failed capture (status ``empty``).
+    capture_min_furniture_share : float
+        Share (0-1] of a page's lines that must be furniture (view counters,
+        share buttons, footer, captions...) for it to be a failed capture.
     language_sample_chars : int
         Characters of a document used to detect its language.
     """
@@ -239,9 +254,13 @@ class CorpusConfig(_Section):
     max_passage_chars: int = setting(1200, ge=2, le=1_000_000)
     near_duplicate_threshold: float = setting(0.8, gt=0.0, le=1.0)
     shingle_size: int = setting(3, ge=1, le=50)
-    partner_min_share: float = setting(0.5, gt=0.0, le=1.0)
+    partner_min_share: float = setting(0.25, gt=0.0, le=1.0)
+    partner_min_evidence: float = setting(2.0, gt=0.0, le=1000.0)
     lead_passages: int = setting(2, ge=0, le=1000)
     lead_weight: float = setting(3.0, ge=1.0, le=1000.0)
+    relation_cues: str | None = None
+    capture_min_words: int = setting(25, ge=1, le=100_000)
+    capture_min_furniture_share: float = setting(0.5, gt=0.0, le=1.0)
     language_sample_chars: int = setting(3000, ge=1, le=10_000_000)
 
     def _check(self) -> None:

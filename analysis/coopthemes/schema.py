@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "LANGUAGE_NAMES",
     "PASSAGE_COLUMNS",
     "PREVALENCE_COLUMNS",
+    "SCOPE_COLUMNS",
     "SOURCES",
     "STATUSES",
     "SchemaError",
@@ -61,6 +63,14 @@ DROP_REASONS = (
     "off_topic",
 )
 
+#: Document columns on the home country's counterparts, after the core ones:
+#: ``multilateral`` (list of organisation names), ``in_scope`` (nullable
+#: boolean: the document shows a relation of the home country with a foreign
+#: partner or organisation; missing unless status is ``ok``) and
+#: ``scope_reason`` (why). Tables written without them (older runs, hand-made
+#: tables) still validate; readers then take every ``ok`` document as in scope.
+SCOPE_COLUMNS = ("multilateral", "in_scope", "scope_reason")
+
 DOCUMENT_COLUMNS = (
     "doc_id",
     "source_path",
@@ -76,6 +86,7 @@ DOCUMENT_COLUMNS = (
     "n_passages",
     "status",
     "reason",
+    *SCOPE_COLUMNS,
 )
 
 PASSAGE_COLUMNS = (
@@ -129,8 +140,16 @@ def _unique(df: pd.DataFrame, column: str, table: str) -> None:
 
 
 def validate_documents(df: pd.DataFrame) -> pd.DataFrame:
-    """Check the ``documents`` table; return it unchanged."""
-    _require(df, DOCUMENT_COLUMNS, "documents")
+    """Check the ``documents`` table; return it unchanged.
+
+    The :data:`SCOPE_COLUMNS` may be absent; when present, ``in_scope`` holds
+    only True, False or missing values.
+    """
+    _require(df, [c for c in DOCUMENT_COLUMNS if c not in SCOPE_COLUMNS], "documents")
+    if "in_scope" in df.columns:
+        bad = sorted({repr(v) for v in df["in_scope"].dropna() if not isinstance(v, (bool, np.bool_))})
+        if bad:
+            raise SchemaError(f"documents: in_scope must be True, False or missing, got {', '.join(bad[:5])}")
     _unique(df, "doc_id", "documents")
     bad = sorted(set(df["status"].dropna()) - set(STATUSES))
     if bad:

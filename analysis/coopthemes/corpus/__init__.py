@@ -2,8 +2,8 @@
 
 Modules, in the order the data flows through them::
 
-    load (decode, extract, sidecar) -> repair -> furniture -> passages
-        -> language, dates, gazetteer + partners -> build (the tables)
+    load (decode, extract, sidecar) -> repair -> furniture (failed captures) -> passages
+        -> language, dates, gazetteer + relations -> partners -> scope -> build (the tables)
 
 Use :func:`load_corpus` to run the stage and :func:`summarize_corpus` to
 describe its result.

@@ -20,12 +20,14 @@ from .language import detect_languages, get_detector
 from .load import DOCUMENT_SUFFIXES, TABLE_SUFFIXES, read_directory, read_table
 from .passages import flag_duplicates, passage_id
 from .record import RawDocument, add_note
+from .relations import RelationCues, load_relation_cues
+from .scope import decide_scope
 
 __all__ = ["load_corpus"]
 
 _STRING_DOC_COLUMNS = (
     "doc_id", "source_path", "sha256", "title", "language", "date", "year_source",
-    "partner_source", "outlet", "status", "reason",
+    "partner_source", "outlet", "status", "reason", "scope_reason",
 )  # fmt: skip
 
 
@@ -160,24 +162,35 @@ def _document_record(row: _Row, **fields) -> dict:
         "year_source": "sidecar" if raw.year is not None else "none",
         "partners": list(raw.partners or ()), "partner_source": "sidecar" if raw.partners else "none",
         "outlet": raw.outlet, "n_passages": 0, "status": raw.status, "reason": raw.reason,
+        "multilateral": [], "in_scope": None, "scope_reason": None,
     }  # fmt: skip
     record.update(fields)
     record.update({name: raw.extra.get(name) for name in sorted(raw.extra)})
     return record
 
 
-def _assemble(rows: list[_Row], *, gazetteer: Gazetteer, home_country: str, options: CorpusConfig):
+def _assemble(
+    rows: list[_Row], *, gazetteer: Gazetteer, cues: RelationCues, home_country: str, options: CorpusConfig
+):
     documents, passages = [], []
     for row in rows:
         if row.clean is None:
             status = "error" if row.error else row.raw.status
             documents.append(_document_record(row, status=status, reason=row.error or row.raw.reason))
             continue
+        if row.clean.failed_capture:
+            documents.append(_document_record(row, status="empty", reason=row.clean.failed_capture))
+            passages += _passage_records(row, partners=[], year=row.raw.year)
+            continue
         try:
             date, year, year_source = resolve_date(row.raw, row.clean)
-            partners, partner_source = resolve_partners(
+            partners, partner_source, found = resolve_partners(
                 row.raw, row.clean.passages, row.passage_languages,
-                gazetteer=gazetteer, home_country=home_country, options=options,
+                gazetteer=gazetteer, cues=cues, home_country=home_country, options=options,
+            )  # fmt: skip
+            in_scope, scope_reason = decide_scope(
+                partners, found, home_country=home_country, partner_source=partner_source,
+                min_evidence=options.partner_min_evidence,
             )  # fmt: skip
         except Exception as exc:  # one broken document never stops the run
             documents.append(_document_record(row, status="error", reason=f"{type(exc).__name__}: {exc}"))
@@ -186,7 +199,8 @@ def _assemble(rows: list[_Row], *, gazetteer: Gazetteer, home_country: str, opti
             _document_record(
                 row, title=row.clean.title, date=date, year=year, year_source=year_source,
                 partners=partners, partner_source=partner_source,
-                outlet=row.raw.outlet or row.clean.outlet,
+                outlet=row.raw.outlet or row.clean.outlet, multilateral=list(found.multilateral),
+                in_scope=in_scope, scope_reason=scope_reason,
             )  # fmt: skip
         )
         passages += _passage_records(row, partners=partners, year=year)
@@ -219,6 +233,7 @@ def _finish_status(documents: list[dict], passages: list[dict], notes: dict[str,
             else:
                 doc["status"] = "empty"
                 doc["reason"] = f"no article text: every passage dropped ({dropped or 'no passages'})"
+                doc["in_scope"] = doc["scope_reason"] = None
         extra = [n for n in notes.get(doc["doc_id"], ()) if n]
         if extra:
             doc["reason"] = "; ".join(([doc["reason"]] if doc["reason"] else []) + extra)
@@ -233,6 +248,7 @@ def _frames(
         docs[col] = docs[col].astype("string")
     docs["year"] = docs["year"].astype("Int64")
     docs["n_passages"] = docs["n_passages"].astype("int64")
+    docs["in_scope"] = docs["in_scope"].astype("boolean")
     docs = docs.sort_values("doc_id", kind="stable").reset_index(drop=True)
     pas = pd.DataFrame.from_records(passages, columns=list(PASSAGE_COLUMNS))
     for col in ("passage_id", "doc_id", "text", "language", "drop_reason"):
@@ -283,7 +299,12 @@ def load_corpus(
     documents : DataFrame
         One row per input (``coopthemes.schema.DOCUMENT_COLUMNS`` plus
         ``extra_columns``), sorted by ``doc_id``; every input is there, with
-        ``status`` ``ok|empty|error|missing`` and a ``reason``.
+        ``status`` ``ok|empty|error|missing`` and a ``reason`` (a failed
+        capture, a page of view counters and footer only, is ``empty``).
+        ``partners`` are the home country's counterpart countries,
+        ``multilateral`` the organisations it deals with, ``in_scope`` whether
+        the document shows such a relation (missing unless status ``ok``) and
+        ``scope_reason`` why (see :mod:`coopthemes.corpus.scope`).
     passages : DataFrame
         One row per passage (``coopthemes.schema.PASSAGE_COLUMNS``), sorted by
         ``doc_id`` and position; dropped passages have ``kept=False`` and a
@@ -306,6 +327,7 @@ def load_corpus(
     if len(languages) > 1:
         get_detector(languages)
     gaz = load_gazetteer(options.gazetteer)
+    cues = load_relation_cues(options.relation_cues)
     if options.home_country not in gaz.countries:
         raise ValueError(
             f"home_country: {options.home_country!r} is not a country of the gazetteer {gaz.source}"
@@ -316,7 +338,9 @@ def load_corpus(
     _detect(rows, languages=languages, options=options)
     _clean_all(rows, options=options, show=show_progress, map_func=map_func)
     _detect_passages(rows, languages=languages)
-    documents, passages = _assemble(rows, gazetteer=gaz, home_country=options.home_country, options=options)
+    documents, passages = _assemble(
+        rows, gazetteer=gaz, cues=cues, home_country=options.home_country, options=options
+    )
     _flag_duplicates(passages, options)
     _finish_status(documents, passages, {r.raw.doc_id: r.raw.notes for r in rows})
     return _frames(documents, passages, extra)

@@ -1,16 +1,17 @@
-"""Clean one document: header, repair, furniture, passages, date, partners."""
+"""Clean one document: header, repair, furniture, passages, date, partners and scope."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from .dates import first_dated, strip_date_header
-from .furniture import Unit, is_caption, is_dateline, looks_like_title, mark_furniture
+from .furniture import Unit, failed_capture, is_caption, is_dateline, looks_like_title, mark_furniture
 from .gazetteer import Gazetteer
 from ..config import CorpusConfig
-from .partners import choose_partners, score_partners
+from .partners import Counterparts, find_counterparts
 from .passages import build_passages
 from .record import RawDocument
+from .relations import RelationCues
 from .repair import repair_paragraphs
 
 __all__ = ["CleanDocument", "clean_document", "resolve_date", "resolve_partners"]
@@ -35,6 +36,9 @@ class CleanDocument:
         Passages in position order.
     outlet : str or None
         Outlet named by a sign-off, source tag or dateline.
+    failed_capture : str or None
+        Why the page holds no article (view counters and a footer only), or
+        None for a page with an article.
     """
 
     title: str | None
@@ -42,6 +46,7 @@ class CleanDocument:
     units: list[Unit]
     passages: list[tuple[str, str | None]]
     outlet: str | None
+    failed_capture: str | None = None
 
 
 def _title(raw: RawDocument, paragraphs: list[str]) -> str | None:
@@ -65,7 +70,7 @@ def clean_document(raw: RawDocument, *, language: str | None, options: CorpusCon
     language : str or None
         Its language (ISO 639-1), for word repair and sentence splitting.
     options : CorpusConfig
-        Passage lengths.
+        Passage lengths, failed-capture thresholds.
     """
     text, header_date = strip_date_header(raw.text or "")
     paragraphs = repair_paragraphs(text, language=language)
@@ -77,7 +82,12 @@ def clean_document(raw: RawDocument, *, language: str | None, options: CorpusCon
         min_chars=options.min_passage_chars,
         max_chars=options.max_passage_chars,
     )
-    return CleanDocument(title, header_date, units, passages, outlet)
+    capture = failed_capture(
+        units, min_words=options.capture_min_words, min_furniture_share=options.capture_min_furniture_share
+    )
+    if capture:  # the whole page is furniture: nothing of it is article text
+        passages = [(text, reason or "boilerplate") for text, reason in passages]
+    return CleanDocument(title, header_date, units, passages, outlet, capture)
 
 
 def resolve_date(raw: RawDocument, clean: CleanDocument) -> tuple[str | None, int | None, str]:
@@ -106,22 +116,28 @@ def resolve_partners(
     languages: list[str | None],
     *,
     gazetteer: Gazetteer,
+    cues: RelationCues,
     home_country: str,
     options: CorpusConfig,
-) -> tuple[list[str], str]:
-    """``(partners, partner_source)``: the sidecar's, else scored from the text.
+) -> tuple[list[str], str, Counterparts]:
+    """``(partners, partner_source, counterparts)``: partners from the sidecar, else from the text.
 
-    Mentions are scored over the passages that are not furniture.
+    The counterparts (partner countries with evidence, organisations) are
+    read from the passages that are not furniture, sentence by sentence (see
+    :func:`coopthemes.corpus.partners.find_counterparts`); the sidecar's
+    partners, when given, replace the countries found.
     """
-    if raw.partners is not None:
-        return list(raw.partners), "sidecar"
     article = [(text, lang) for (text, reason), lang in zip(passages, languages) if reason not in FURNITURE]
-    scores = score_partners(
+    found = find_counterparts(
         article,
         gazetteer=gazetteer,
+        cues=cues,
         home_country=home_country,
         lead_passages=options.lead_passages,
         lead_weight=options.lead_weight,
+        min_evidence=options.partner_min_evidence,
+        min_share=options.partner_min_share,
     )
-    partners = choose_partners(scores, min_share=options.partner_min_share)
-    return partners, ("text" if partners else "none")
+    if raw.partners is not None:
+        return list(raw.partners), "sidecar", found
+    return list(found.partners), ("text" if found.partners else "none"), found

@@ -36,6 +36,19 @@ def _documents_by_status(documents: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["status", "n_documents"])
 
 
+def _documents_by_scope(documents: pd.DataFrame) -> pd.DataFrame:
+    ok = documents[documents["status"] == "ok"]
+    if "in_scope" not in ok.columns:
+        return pd.DataFrame({"scope": ["not decided"], "n_documents": [len(ok)]})
+    flags = ok["in_scope"].astype("boolean")
+    rows = [
+        ("in scope", int(flags.fillna(False).sum())),
+        ("out of scope", int((~flags.fillna(True)).sum())),
+        ("not decided", int(flags.isna().sum())),
+    ]
+    return pd.DataFrame([r for r in rows if r[1] or r[0] != "not decided"], columns=["scope", "n_documents"])
+
+
 def summarize_corpus(documents: pd.DataFrame, passages: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Counts that describe a loaded corpus.
 
@@ -52,9 +65,14 @@ def summarize_corpus(documents: pd.DataFrame, passages: pd.DataFrame) -> dict[st
         partner; none gives a missing partner). ``"passages"``:
         ``outcome, n_passages`` with outcome ``kept`` or a drop reason.
         ``"status"``: ``status, n_documents`` for every ledger status.
+        ``"scope"``: ``scope, n_documents`` for documents with status ``ok``:
+        ``in scope`` (a relation of the home country with a partner or an
+        organisation) and ``out of scope`` (``not decided`` for a table
+        without the ``in_scope`` column).
     """
     return {
         "documents": _documents_by_group(documents),
         "passages": _passages_by_outcome(passages),
         "status": _documents_by_status(documents),
+        "scope": _documents_by_scope(documents),
     }
