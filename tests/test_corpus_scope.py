@@ -6,7 +6,14 @@ import pandas as pd
 import pytest
 
 from coopthemes.corpus import load_corpus, load_gazetteer
-from coopthemes.corpus.furniture import Unit, failed_capture, is_counter_line, is_site_line, mark_furniture
+from coopthemes.corpus.furniture import (
+    Unit,
+    failed_capture,
+    is_counter_line,
+    is_menu_line,
+    is_site_line,
+    mark_furniture,
+)
 from coopthemes.corpus.partners import Counterparts, find_counterparts
 from coopthemes.corpus.relations import load_relation_cues
 from coopthemes.corpus.scope import decide_scope
@@ -24,6 +31,7 @@ VIDEO_PAGE = "\n".join(
 )
 SHARE_PAGE = "\n".join(
     [
+        "Accueil | Politique | Monde | Économie | Vidéos",
         "Lượt xem: 1.204",
         "Chia sẻ Facebook Zalo",
         "Bộ Quốc phòng Việt Nam tham dự triển lãm",
@@ -31,6 +39,7 @@ SHARE_PAGE = "\n".join(
         "Tous droits réservés © Le Journal 2024",
         "Adresse : 5 rue de la Paix, Paris",
         "Tél. : +33 1 23 45 67 89",
+        "Giấy phép số 123/GP-BTTTT do Bộ Thông tin và Truyền thông cấp",
     ]
 )
 ARTICLE = (
@@ -62,11 +71,24 @@ def test_counter_and_site_lines(text, counter, site):
     assert is_site_line(text) is site
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Trang chủ | Thời sự | Thế giới | Kinh tế", True),
+        ("Accueil › Monde › Asie", True),
+        ("A | B", False),
+        ("Giá vàng > 80 triệu | tăng mạnh | kỷ lục mới trong tuần qua khi thị trường biến động.", False),
+    ],
+)
+def test_menu_lines(text, expected):
+    assert is_menu_line(text) is expected
+
+
 def test_failed_capture_needs_furniture_and_no_prose():
     units, _ = mark_furniture(VIDEO_PAGE.split("\n"), title=None)
     reason = failed_capture(units)
     assert reason.startswith("failed capture: no article text, only page furniture")
-    assert "10 view counters" in reason and "6 footer lines" in reason
+    assert "10 counter or date lines" in reason and "6 footer lines" in reason
     article, _ = mark_furniture(ARTICLE.strip().split("\n") + VIDEO_PAGE.split("\n")[-6:], title=None)
     assert failed_capture(article) is None
     captions = [Unit("Diễn viên Zendaya đến lễ trao giải trong bộ váy đỏ. (Ảnh: Reuters)", "caption")] * 5
@@ -153,8 +175,6 @@ def test_scope_reasons(lexicons):
 
 
 def test_sidecar_partners_put_a_document_in_scope():
-    found = Counterparts()
-    assert decide_scope(["Japan"], found, home_country="Vietnam", partner_source="sidecar", min_evidence=2) == (
-        True, "Vietnam deals with Japan (partners from the sidecar)",
-    )  # fmt: skip
+    scope = decide_scope(["Japan"], Counterparts(), home_country="Vietnam", partner_source="sidecar", min_evidence=2)
+    assert scope == (True, "Vietnam deals with Japan (partners from the sidecar)")
 

@@ -2,8 +2,9 @@
 
 Every paragraph gets either no drop reason (article text) or one of
 ``boilerplate`` (everything after an end mark or a "more" link, datelines,
-bylines, source tags, view counters and share buttons, the site's footer:
-copyright, address, contact and licence lines), ``caption`` (photo captions and credits),
+bylines, source tags, view counters and share buttons, menus and
+breadcrumbs, the site's footer: copyright, address, contact and licence
+lines), ``caption`` (photo captions and credits),
 ``repeated_title`` (the title repeated as image alt text, ``"... -0"``) or
 ``headline_list`` (a run of short headline-like lines). Nothing is deleted:
 the caller keeps dropped paragraphs with their reason.
@@ -28,6 +29,7 @@ __all__ = [
     "is_caption",
     "is_counter_line",
     "is_dateline",
+    "is_menu_line",
     "is_site_line",
     "looks_like_title",
     "mark_furniture",
@@ -99,7 +101,8 @@ _SITE_LABEL = re.compile(
 _SITE_NOTICE = re.compile(
     r"©|\(c\)\s*\d{4}|\bcopyright\b|\bbản\s+quyền\b|all\s+rights\s+reserved|"
     r"tous\s+droits\s+réservés|cấm\s+sao\s+chép|không\s+được\s+sao\s+chép|"
-    r"reproduction\s+(?:interdite|prohibited)|ghi\s+rõ\s+nguồn",
+    r"reproduction\s+(?:interdite|prohibited)|ghi\s+rõ\s+nguồn|giấy\s+phép\s+(?:số|hoạt\s+động)|"
+    r"licen[cs]e\s+(?:no\.?|n°|number)",
     re.IGNORECASE,
 )
 
@@ -191,6 +194,22 @@ def is_site_line(text: str) -> bool:
 _PAGE_FURNITURE = frozenset({"boilerplate", "headline_list"})
 
 
+_MENU_SEPARATOR = re.compile(r"\s*[|•·»>›]\s*")
+
+
+def is_menu_line(text: str) -> bool:
+    """A menu or breadcrumb: three or more short items between separators.
+
+    ``"Trang chủ | Thời sự | Thế giới"``, ``"Accueil › Monde › Asie"``.
+    """
+    items = [item for item in _MENU_SEPARATOR.split(text.strip()) if item]
+    return (
+        len(items) >= 3
+        and len(_MENU_SEPARATOR.findall(text.strip())) >= 2
+        and all(len(item.split()) <= 4 and not ends_sentence(item) for item in items)
+    )
+
+
 def _prose_words(text: str) -> int:
     """Words of a line that reads as prose (six words or more), else 0."""
     words = [w for w in re.findall(r"\w+", text) if any(ch.isalpha() for ch in w)]
@@ -218,8 +237,8 @@ def failed_capture(units: list[Unit], *, min_words: int = 25, min_furniture_shar
     Returns
     -------
     str or None
-        ``"failed capture: no article text, only page furniture (36 view
-        counters, 7 footer lines)"``, or None.
+        ``"failed capture: no article text, only page furniture (36 counter
+        or date lines, 7 footer lines)"``, or None.
     """
     lines = [u for u in units if u.text.strip()]
     if not lines:
@@ -228,9 +247,13 @@ def failed_capture(units: list[Unit], *, min_words: int = 25, min_furniture_shar
     prose = sum(_prose_words(u.text) for u in lines if u.drop_reason not in _PAGE_FURNITURE)
     if prose >= min_words or len(furniture) < min_furniture_share * len(lines):
         return None
+    counters = [is_counter_line(u.text) for u in furniture]
+    footer = [not c and is_site_line(u.text) for c, u in zip(counters, furniture)]
+    menus = [not c and not f and is_menu_line(u.text) for c, f, u in zip(counters, footer, furniture)]
     kinds = [
-        ("view counters", sum(is_counter_line(u.text) for u in furniture)),
-        ("footer lines", sum(is_site_line(u.text) and not is_counter_line(u.text) for u in furniture)),
+        ("counter or date lines", sum(counters)),
+        ("footer lines", sum(footer)),
+        ("menu lines", sum(menus)),
     ]
     kinds.append(("other furniture", len(furniture) - sum(n for _, n in kinds)))
     if prose:
@@ -289,7 +312,7 @@ def _strip_dateline_prefix(text: str) -> tuple[str, str | None]:
 def _classify(text: str, index: int, title: str | None, after_alt: bool) -> str | None:
     if is_dateline(text) or _MORE_INLINE.match(text) or _SOURCE_LINE.match(text):
         return "boilerplate"
-    if is_counter_line(text) or is_site_line(text):
+    if is_counter_line(text) or is_site_line(text) or is_menu_line(text):
         return "boilerplate"
     if index > 0 and _BYLINE.match(text) and not ends_sentence(text):
         return "boilerplate"
