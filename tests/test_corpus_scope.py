@@ -71,6 +71,19 @@ def test_counter_and_site_lines(text, counter, site):
     assert is_site_line(text) is site
 
 
+def test_a_site_notice_before_the_article_is_furniture():
+    paragraphs = [
+        "Chúng tôi xin thông báo để bạn đọc đặt mua các ấn phẩm của báo theo thông tin sau:",
+        "Đường dây nóng: (84) 24 393 82413",
+        "Xin trân trọng cảm ơn!",
+        "Sáng 12/3, Bộ trưởng đã tiếp Đại sứ Lào. Hai bên nhất trí tăng cường hợp tác.",
+        "Người dân cần hỗ trợ xin liên hệ theo số điện thoại sau:",
+        "Bộ trưởng đề nghị tăng cường trao đổi đoàn.",
+    ]
+    units, _ = mark_furniture(paragraphs, title=None)
+    assert [u.drop_reason for u in units] == ["boilerplate"] * 3 + [None] * 3
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -327,6 +327,27 @@ def _classify(text: str, index: int, title: str | None, after_alt: bool) -> str 
     return None
 
 
+def _site_notice_frame(units: list[Unit]) -> list[Unit]:
+    """Flag what frames the site's contact lines: the line announcing them and a closing thanks.
+
+    ``"... please contact us as follows:"`` before a contact or footer line,
+    and a short exclamation right after one (``"Xin trân trọng cảm ơn!"``,
+    ``"Merci !"``), belong to the site's notice, not to the article.
+    """
+    out = list(units)
+    for i, unit in enumerate(units):
+        if unit.drop_reason != "boilerplate" or not is_site_line(unit.text):
+            continue
+        before = out[i - 1] if i else None
+        if before and before.drop_reason is None and before.text.rstrip().endswith(":"):
+            out[i - 1] = Unit(before.text, "boilerplate", before.in_article)
+        after = out[i + 1] if i + 1 < len(out) else None
+        thanks = after and after.text.rstrip().endswith("!") and len(after.text.split()) <= 5
+        if thanks and after.drop_reason is None:
+            out[i + 1] = Unit(after.text, "boilerplate", after.in_article)
+    return out
+
+
 def _headline_like(text: str, max_chars: int) -> bool:
     bullet = re.match(r"[-–•+*·]|\d+[.)]\s", text)
     return len(text) <= max_chars and looks_like_title(text) and not bullet
@@ -396,6 +417,6 @@ def mark_furniture(paragraphs: list[str], *, title: str | None) -> tuple[list[Un
         reason = _classify(text, i, title, after_alt)
         after_alt = bool(_REPEATED.fullmatch(text))
         units.append(Unit(text, reason))
-    units, tag_outlet = _source_tag(_mark_headline_lists(units))
+    units, tag_outlet = _source_tag(_mark_headline_lists(_site_notice_frame(units)))
     units += [Unit(text, "boilerplate", in_article=False) for text in tail]
     return units, sign_off or tag_outlet or dateline_outlet
