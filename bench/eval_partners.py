@@ -12,7 +12,7 @@ scores the ``documents`` table against the codes both coders agree on.
 Gold labels, all from the coders except the failed captures:
 
 * **failed capture**: a record whose non-empty lines are at least half
-  view-counter rows (a date and a number, nothing else: ``"15 / 05 / 2024 414"``)
+  view-counter rows (a date and a number, nothing else: ``"03 / 02 / 2023 950"``)
   and that neither coder gave anything (no theme, partner, organisation or
   note). These are captures of a video page: counters plus the site footer,
   no article. The rule reads the raw text, independently of the toolkit's

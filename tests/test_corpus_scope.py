@@ -19,14 +19,15 @@ from coopthemes.corpus.relations import load_relation_cues
 from coopthemes.corpus.scope import decide_scope
 
 VIDEO_PAGE = "\n".join(
-    [f"15 / 05 / 2024 {n}" for n in (414, 2357, 2271, 157, 130, 154, 82, 141, 3853, 3804)]
+    [f"0{d} / 02 / 2023 {n}" for d, n in zip(range(1, 10), (12, 950, 31, 4400, 7, 268, 1893, 45, 610))]
+    + ["10 / 02 / 2023 77"]
     + [
-        "© Bản quyền thuộc về Trung tâm Truyền hình Báo Tin Tức.",
-        "Cơ quan chủ quản: Báo Tin Tức; Giám đốc Nguyễn Văn A.",
-        "Đường dây nóng: 0943.636.389-024.13.756.756.",
-        "Cấm sao chép dưới mọi hình thức nếu không có sự chấp thuận bằng văn bản.",
-        "Địa chỉ: 12 Phố Huế, Hà Nội",
-        "Email: toasoan@example.vn",
+        "© 2023 Bản quyền thuộc về Tạp chí Sông Xanh Online.",
+        "Cơ quan chủ quản: Hội Văn nghệ Sông Xanh; Tổng biên tập Trần Thị B.",
+        "Hotline: 0912 000 111 - 028 3800 0000",
+        "Không được sao chép nội dung khi chưa có sự đồng ý của tòa soạn.",
+        "Địa chỉ: 5 Đường Số 9, Quận 3, TP Hồ Chí Minh",
+        "Email: lienhe@songxanh.example",
     ]
 )
 SHARE_PAGE = "\n".join(
@@ -53,12 +54,12 @@ ARTICLE = (
 @pytest.mark.parametrize(
     ("text", "counter", "site"),
     [
-        ("15 / 05 / 2024 414", True, False),
+        ("03 / 02 / 2023 950", True, False),
         ("Lượt xem: 1.234", True, False),
         ("Chia sẻ Facebook Zalo", True, False),
         ("12 views · 3 comments", True, False),
-        ("© Bản quyền thuộc về Báo Nhân Dân.", False, True),
-        ("Địa chỉ: 71 Hàng Trống, Hà Nội", False, True),
+        ("© Bản quyền thuộc về Tạp chí Sông Xanh.", False, True),
+        ("Địa chỉ: 5 Đường Số 9, Quận 3", False, True),
         ("Tous droits réservés", False, True),
         ("Tél. : +33 1 23 45 67 89", False, True),
         ("Năm 2023 đánh dấu đặc biệt", False, False),
@@ -73,9 +74,9 @@ def test_counter_and_site_lines(text, counter, site):
 
 def test_a_site_notice_before_the_article_is_furniture():
     paragraphs = [
-        "Chúng tôi xin thông báo để bạn đọc đặt mua các ấn phẩm của báo theo thông tin sau:",
-        "Đường dây nóng: (84) 24 393 82413",
-        "Xin trân trọng cảm ơn!",
+        "Quý độc giả muốn đặt mua tạp chí in hằng tháng xin liên hệ với chúng tôi như sau:",
+        "Điện thoại: (84) 28 3800 0000",
+        "Trân trọng cảm ơn!",
         "Sáng 12/3, Bộ trưởng đã tiếp Đại sứ Lào. Hai bên nhất trí tăng cường hợp tác.",
         "Người dân cần hỗ trợ xin liên hệ theo số điện thoại sau:",
         "Bộ trưởng đề nghị tăng cường trao đổi đoàn.",
@@ -104,7 +105,7 @@ def test_failed_capture_needs_furniture_and_no_prose():
     assert "10 counter or date lines" in reason and "6 footer lines" in reason
     article, _ = mark_furniture(ARTICLE.strip().split("\n") + VIDEO_PAGE.split("\n")[-6:], title=None)
     assert failed_capture(article) is None
-    captions = [Unit("Diễn viên Zendaya đến lễ trao giải trong bộ váy đỏ. (Ảnh: Reuters)", "caption")] * 5
+    captions = [Unit("Đội múa lân biểu diễn trên phố đi bộ tối rằm tháng Tám. (Ảnh: Minh An)", "caption")] * 5
     assert failed_capture(captions) is None  # a photo story is an article
     assert failed_capture([]) is None
 

@@ -159,7 +159,7 @@ def is_dateline(text: str) -> bool:
 def is_counter_line(text: str) -> bool:
     """A line of view counters, dates and share buttons only.
 
-    ``"15 / 05 / 2024 2357"``, ``"Lượt xem: 1.234"``, ``"Chia sẻ Facebook Zalo"``.
+    ``"03 / 02 / 2023 950"``, ``"Lượt xem: 1.234"``, ``"Chia sẻ Facebook Zalo"``.
 
     Nothing but numbers, dates, times, separators and counter words
     (views, likes, comments, share, print, social networks), with at least a
