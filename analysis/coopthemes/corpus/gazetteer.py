@@ -138,7 +138,6 @@ class Gazetteer:
         spans = [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(text)]
         words = tuple(fold_tones(w) for w, _, _ in spans)
         scoped = self.scoped.get(language or "", {})
-        bodies = frozenset(self.organisations)
         found: list[Mention] = []
         i = 0
         while i < len(words):
@@ -149,7 +148,7 @@ class Gazetteer:
                 hit = scoped.get(key, self.terms.get(key, False))
                 if hit is not False:
                     if hit is not None and (key not in self.standalone or _alone(text, spans, i)):
-                        kind = "organisation" if hit in bodies else "country"
+                        kind = "organisation" if hit in self.organisations else "country"
                         found.append(Mention(hit, kind, spans[i][1], spans[i + n - 1][2]))
                     i += n
                     break
