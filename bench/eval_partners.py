@@ -38,7 +38,7 @@ Metrics (articles = records that are not failed captures):
 ``--baseline COMMIT`` scores that commit's package too (its ``analysis/``
 checked out into a temporary folder and run in a child process), for the
 before/after table. ``--sensitivity`` scores a few other thresholds of
-``CorpusOptions`` (:data:`VARIANTS`). ``--errors`` lists every article scored
+``CorpusConfig`` (:data:`VARIANTS`). ``--errors`` lists every article scored
 wrong, with its title.
 Writes its section of ``bench/RESULTS.md``.
 """
@@ -104,13 +104,9 @@ def _gold(records: list[dict], gazetteer) -> dict[str, dict]:
 def _predictions(path: Path, options: dict | None = None) -> dict[str, dict]:
     from coopthemes.corpus import load_corpus
 
-    extra = {}
-    if options:
-        from coopthemes.corpus import CorpusOptions
-
-        extra["options"] = CorpusOptions(**options)
     docs, _ = load_corpus(
-        path, text_column="text", id_column="doc_id", language_column="language", show_progress=False, **extra
+        path, text_column="text", id_column="doc_id", language_column="language", show_progress=False,
+        **(options or {}),
     )
     out = {}
     for row in docs.to_dict("records"):

@@ -7,7 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from coopthemes.corpus import CorpusOptions, GazetteerError, load_corpus, load_gazetteer, summarize_corpus
+from coopthemes.config import ConfigError, CorpusConfig
+from coopthemes.corpus import GazetteerError, load_corpus, load_gazetteer, summarize_corpus
 from coopthemes.corpus.gazetteer import fold_tones
 from coopthemes.corpus.partners import find_counterparts, sentence_evidence
 from coopthemes.corpus.relations import load_relation_cues
@@ -346,14 +347,14 @@ def test_validation_accepts_tables_without_scope_columns(loaded):
 
 
 def test_options_validate_the_new_fields():
-    with pytest.raises(ValueError, match="partner_min_evidence"):
-        CorpusOptions(partner_min_evidence=0)
-    with pytest.raises(ValueError, match="capture_min_furniture_share"):
-        CorpusOptions(capture_min_furniture_share=1.5)
-    with pytest.raises(ValueError, match="capture_min_words"):
-        CorpusOptions(capture_min_words=0)
-    with pytest.raises(ValueError, match="relation_cues"):
-        CorpusOptions(relation_cues=3)
+    with pytest.raises(ConfigError, match="corpus.partner_min_evidence"):
+        CorpusConfig(partner_min_evidence=0)
+    with pytest.raises(ConfigError, match="corpus.capture_min_furniture_share"):
+        CorpusConfig(capture_min_furniture_share=1.5)
+    with pytest.raises(ConfigError, match="corpus.capture_min_words"):
+        CorpusConfig(capture_min_words=0)
+    with pytest.raises(ConfigError, match="corpus.relation_cues"):
+        CorpusConfig(relation_cues=3)
 
 
 def test_custom_relation_cues(tmp_path):
@@ -363,7 +364,7 @@ def test_custom_relation_cues(tmp_path):
     pd.DataFrame({"text": [
         "Vietnam and Laos frobnicated together\nVietnam frobnicates with Laos in Vientiane every year.\n"
     ]}).to_csv(text, index=False)  # fmt: skip
-    documents, _ = load_corpus(text, language_column=None, options=CorpusOptions(relation_cues=str(cues)))
+    documents, _ = load_corpus(text, language_column=None, relation_cues=str(cues))
     assert list(documents.loc[0, "partners"]) == ["Laos"]
 
 
