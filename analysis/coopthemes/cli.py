@@ -1,4 +1,4 @@
-"""Command line: ``coopthemes corpus | themes | run | report | evaluate``.
+"""Command line: ``coopthemes corpus | themes | run | report | evaluate | validate``.
 
 Every command takes ``--config FILE`` (YAML, see README); command-line
 options override the file. ``-v`` (more) and ``-q`` (less) may stand
@@ -243,6 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .evaluation.cli import add_evaluate_parser
 
     add_evaluate_parser(sub, parents=common)
+    from .validation.cli import add_validate_parser
+
+    add_validate_parser(sub, parents=common)
     return parser
 
 
