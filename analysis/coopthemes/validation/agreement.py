@@ -180,12 +180,13 @@ def agreement_by_theme(indicators: np.ndarray, themes: list[str], *, counts: np.
         row["kappa"] = cohen_kappa(labels[0], labels[1]) if n_coders == 2 else light_kappa(labels)
         low = high = float("nan")
         if counts is not None and not np.isnan(row["kappa"]):
-            pairs = itertools.combinations(range(n_coders), 2)
-            boot = np.nanmean([kappa_resamples(labels[i], labels[j], counts[:, keep]) for i, j in pairs], axis=0) \
-                if n_coders > 2 else kappa_resamples(labels[0], labels[1], counts[:, keep])
             from .scores import interval
 
-            low, high = interval(boot)
+            pairs = itertools.combinations(range(n_coders), 2)
+            boot = np.array([kappa_resamples(labels[i], labels[j], counts[:, keep]) for i, j in pairs])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # resamples where no pair is defined
+                low, high = interval(np.nanmean(boot, axis=0))
         row["kappa_low"], row["kappa_high"] = low, high
         row["alpha"] = krippendorff_alpha(labels)
         row["percent_agreement"] = _percent_agreement(labels)
