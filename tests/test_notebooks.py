@@ -9,8 +9,9 @@ from conftest import ROOT
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-def test_the_three_notebooks_exist():
-    assert [p.name for p in NOTEBOOKS] == ["01_corpus.ipynb", "02_themes.ipynb", "03_prevalence.ipynb"]
+def test_the_four_notebooks_exist():
+    assert [p.name for p in NOTEBOOKS] == ["01_corpus.ipynb", "02_themes.ipynb", "03_prevalence.ipynb",
+                                           "04_validation.ipynb"]
 
 
 @pytest.mark.integration
