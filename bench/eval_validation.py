@@ -99,7 +99,8 @@ def _agreement_lines(by_theme: pd.DataFrame) -> list[str]:
         if all(r[c] == 0 for c in coders):
             continue
         stated = README_KAPPA.get(r["theme"])
-        mark = "" if stated is None else f"{stated:.2f}" + (" (same)" if round(r["kappa"], 2) == stated else " (differs)")
+        same = stated is not None and round(r["kappa"], 2) == stated
+        mark = "" if stated is None else f"{stated:.2f}" + (" (same)" if same else " (differs)")
         lines.append(f"| {r['label']} | " + " | ".join(str(int(r[c])) for c in coders)
                      + f" | {_ci(r, 'kappa')} | {mark} | {_num(r['alpha'])} |")
     return lines
@@ -162,7 +163,8 @@ def _section(result: dict, *, head: str, command: str, n_boot: int) -> str:
         f"RESULTS --documents nvn_dev_coded.jsonl` ({n_boot} bootstrap resamples of the articles, seed 0).",
         "",
         f"**Coders.** Per-theme Cohen's kappa (scikit-learn) over all 182 records, on \"this theme or not\": "
-        f"{'every one of the five values the data README states is reproduced' if same else 'NOT all README values are reproduced'}"
+        + ("every one of the five values the data README states is reproduced" if same
+           else "NOT all the values the data README states are reproduced") +
         f"; partner sets equal for {int(partners['hits'])} of {int(partners['n'])} records (README: "
         f"{README_PARTNERS[0]} of {README_PARTNERS[1]}). Pooled over article x theme decisions (themes a coder "
         f"used): kappa {overall['cohen_kappa']:.3f}, Krippendorff's alpha {overall['krippendorff_alpha']:.3f}.",

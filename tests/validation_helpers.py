@@ -50,7 +50,8 @@ PASSAGES = [
     ("d1:003", "d1", "en", 1, "Both sides will expand training in investigation skills for young officers."),
     ("d2:000", "d2", "fr", 2, "Les garde-côtes des deux pays patrouilleront en mer pour protéger la pêche."),
     ("d2:001", "d2", "fr", 2, "- La cérémonie s'est terminée par de la musique et des fleurs pour les invités."),
-    ("d3:000", "d3", "vi", 4, "@ Buổi lễ kỷ niệm có âm nhạc, hoa và nhiều khách mời tại hội trường."),
+    ("d3:000", "d3", "vi", 4, "@ Buổi lễ kỷ niệm có âm nhạc, hoa và nhiều khách mời "
+                              "tại hội trường."),
     ("d3:001", "d3", "vi", 4, "Hai bên nhất trí tăng cường tuần tra trên biển và bảo vệ nghề cá."),
 ]
 

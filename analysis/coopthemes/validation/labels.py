@@ -69,9 +69,10 @@ def document_labels(result) -> pd.DataFrame:
     DataFrame
         One row per document of the ``documents`` table, sorted by
         ``doc_id``: ``doc_id, language, title, status, partners`` (list),
-        ``multilateral`` (list; when the documents table has it), ``n_kept`` (assigned kept passages), ``model_codes`` (sorted list of
-        codebook ids, without ``none``), ``dominant_code`` (the codebook id
-        with most passages, ties by code; ``none`` when it has none).
+        ``multilateral`` (list; when the documents table has it), ``n_kept``
+        (assigned kept passages), ``model_codes`` (sorted list of codebook
+        ids, without ``none``), ``dominant_code`` (the codebook id with most
+        passages, ties by code; ``none`` when it has none).
     """
     documents = validate_documents(result["documents"])
     labels = passage_labels(result)
