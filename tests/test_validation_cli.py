@@ -78,7 +78,7 @@ def test_sample_and_score_passages(bare):
                    "nocode.csv", "no `code` column")
     unknown = second.assign(code="piracy")
     one_line_error(run("score", results, a, write_csv(unknown, out / "filled" / "odd.csv"), "--out", folder / "x"),
-                   "odd, item", "unknown code 'piracy'")
+                   "filled/odd.csv, item", "unknown code 'piracy'")
 
 
 def test_document_sample_intrusion_and_document_codes(bare):

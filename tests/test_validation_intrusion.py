@@ -115,5 +115,5 @@ def test_the_intruder_may_be_written_as_the_word_itself(result, tmp_path):
     assert (table["share_found"] == 1.0).all()
     bad = sheet.copy()
     bad["code"] = "7"
-    with pytest.raises(ValidationError, match=r"bad, item t\w+-\d+: '7' is neither an option number \(1 to 4\)"):
+    with pytest.raises(ValidationError, match=r"bad.csv, item t\w+-\d+: '7' is neither an option number \(1 to 4\)"):
         score_sheets(result, [paths[0], write_csv(bad, tmp_path / "bad.csv")])

@@ -250,7 +250,7 @@ def test_unknown_code(hand, good_pair):
     folder, _, _ = hand
     result, sample, a, _ = good_pair
     b = _bad(folder, "unknown.csv", fill(sample.sheet, {**TRUTH, IDS[2]: "cyber stuff"}))
-    with pytest.raises(ValidationError, match=r"unknown, item p\w+-\d+: unknown code 'cyber stuff'"):
+    with pytest.raises(ValidationError, match=r"filled/unknown.csv, item p\w+-\d+: unknown code 'cyber stuff'"):
         score_sheets(result, [a, b])
 
 
@@ -279,7 +279,7 @@ def test_empty_codes_and_two_codes_for_a_passage(hand, good_pair):
     with pytest.raises(ValidationError, match=r"blank.csv: 1 item\(s\) without a code .*write 'none'"):
         score_sheets(result, [a, blank])
     two = _bad(folder, "two.csv", fill(sample.sheet, {**TRUTH, IDS[0]: f"{TC}; {TR}"}))
-    with pytest.raises(ValidationError, match=r"two, item \w+-\d+: one code expected"):
+    with pytest.raises(ValidationError, match=r"filled/two.csv, item \w+-\d+: one code expected"):
         score_sheets(result, [a, two])
 
 

@@ -357,7 +357,8 @@ def score_intrusion(key: pd.DataFrame, sheets: dict[str, pd.DataFrame], *, n_boo
         sheet = sheets[coder].set_index("item_id")
         for i, item in enumerate(key["item_id"]):
             row = sheet.loc[item]
-            chosen[c, i] = _chosen(row["code"], [row[o] for o in options], f"{coder}, item {item}")
+            where = f"{sheets[coder].attrs.get('path', coder)}, item {item}"
+            chosen[c, i] = _chosen(row["code"], [row[o] for o in options], where)
     truth = key["intruder_position"].astype(int).to_numpy()
     found = (chosen == truth[None, :]).mean(axis=0)
     clusters = key["doc_id"] if "doc_id" in key else key["item_id"]

@@ -205,7 +205,8 @@ def read_filled_sheets(paths: Sequence[str | Path], *, keys: Sequence[str | Path
     key : DataFrame
         The key's rows, in item order.
     sheets : dict of coder -> DataFrame
-        Each sheet's rows in the key's item order (coder = the file's stem).
+        Each sheet's rows in the key's item order (coder = the file's stem;
+        ``attrs["path"]`` = the file).
     key_path : Path
 
     Raises
@@ -225,8 +226,10 @@ def read_filled_sheets(paths: Sequence[str | Path], *, keys: Sequence[str | Path
             raise ValidationError(f"{path}: a sheet of sample {sample}, but {paths[0]} is of sample {samples[0]} "
                                   "(score one sample at a time)")
     key, key_path = find_key(paths[0], samples[0], keys)
-    sheets = {name: _check_items(df, key, p, samples[0])
-              for name, df, p in zip(_coder_names(paths), frames, paths)}
+    sheets = {}
+    for name, df, path in zip(_coder_names(paths), frames, paths):
+        sheets[name] = _check_items(df, key, path, samples[0])
+        sheets[name].attrs["path"] = str(path)
     return samples[0], key, sheets, key_path
 
 
@@ -243,6 +246,11 @@ def _check_results(result, key: pd.DataFrame, key_path: Path) -> None:
 # --------------------------------------------------------------------------
 
 
+def _source(sheets: dict, coder: str) -> str:
+    """The file a coder's sheet was read from (the coder's name when unknown)."""
+    return str(sheets[coder].attrs.get("path", coder))
+
+
 def _labelled(df: pd.DataFrame, labels: dict[str, str], column: str = "theme") -> pd.DataFrame:
     out = df.copy()
     out.insert(out.columns.get_loc(column) + 1, "label",
@@ -255,7 +263,7 @@ def score_passage_sheets(key: pd.DataFrame, sheets: dict[str, pd.DataFrame], cho
     """Score one-code-per-passage sheets (see the module notes); ``sheets`` in the key's item order."""
     reader = CodeReader(choices)
     coders = list(sheets)
-    labels = np.array([[reader.read(c, multiple=False, where=f"{coder}, item {i}")[0]
+    labels = np.array([[reader.read(c, multiple=False, where=f"{_source(sheets, coder)}, item {i}")[0]
                         for i, c in zip(sheets[coder]["item_id"], sheets[coder]["code"])] for coder in coders],
                       dtype=object)
     model = key["model_code"].astype(str).to_numpy()
@@ -302,7 +310,7 @@ def _document_codes_from_sheets(key, sheets, reader) -> pd.DataFrame:
     for coder, sheet in sheets.items():
         for item, doc, cell, partners in zip(sheet["item_id"], key["doc_id"], sheet["code"],
                                              sheet["partners"] if "partners" in sheet else [None] * len(sheet)):
-            codes = reader.read(cell, multiple=True, where=f"{coder}, item {item}")
+            codes = reader.read(cell, multiple=True, where=f"{_source(sheets, coder)}, item {item}")
             names = None if partners is None else [p.strip() for p in str(partners).split(";") if p.strip()]
             rows.append({"doc_id": str(doc), "coder": coder, "themes": [c for c in codes if c != NONE],
                          "partners": names, "multilateral": None})
