@@ -318,3 +318,18 @@ def test_one_sheet_is_not_enough(good_pair):
     result, _, a, _ = good_pair
     with pytest.raises(ValidationError, match="at least two coders"):
         score_sheets(result, [a])
+
+
+def test_theme_confidence_and_stability_are_carried_when_present(hand, tmp_path):
+    folder, result, sample = hand
+    from coopthemes.results import RunResult
+
+    themes = result.themes.assign(label_confidence=[0.9, 0.8, 0.7, 0.6, 0.1], stability=[1.0, 0.5, 0.5, 1.0, 0.2])
+    richer = RunResult({**result.tables, "themes": themes}, result.info, result.results_dir)
+    a = _write(folder, sample, "extras_a", TRUTH)
+    b = _write(folder, sample, "extras_b", TRUTH)
+    scores = score_sheets(richer, [a, b], n_boot=20)["model_scores"].set_index("theme")
+    assert scores.loc[TC, "theme_label_confidence"] == 0.9 and scores.loc[TR, "theme_stability"] == 0.5
+    assert np.isnan(scores.loc[NO, "theme_label_confidence"])
+    plain = score_sheets(result, [a, b], n_boot=20)["model_scores"]
+    assert "theme_stability" not in plain.columns

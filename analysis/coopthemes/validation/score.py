@@ -29,7 +29,9 @@ bootstrap intervals):
     alpha, percent_agreement, ties`` (decisions left out of scoring).
 ``model_scores``
     ``theme, label, n_scored, support, predicted, tp, fp, fn, precision,
-    precision_low, precision_high, recall, ..., f1, ...``; last row ``micro``.
+    precision_low, precision_high, recall, ..., f1, ...``; last row ``micro``;
+    and ``theme_label_confidence``, ``theme_stability`` (...) where the
+    ``themes`` table has such columns (:data:`THEME_EXTRAS`).
 ``confusion`` (passages)
     ``model`` (the model's code) x consensus codes, with totals.
 ``consensus``
@@ -67,6 +69,9 @@ __all__ = ["ValidationScores", "find_key", "read_filled_sheets", "score_document
            "score_sheets", "write_scores"]
 
 KEY_FILE = "answer_key.csv"
+#: Optional columns of the ``themes`` table carried into ``model_scores`` when present (mean over the themes
+#: of one codebook id), so that a theme's precision can be read beside its label confidence and stability.
+THEME_EXTRAS = ("label_confidence", "confidence", "stability")
 _ITEM_ID = re.compile(r"^([pdwt][0-9a-f]{8})-(\d{4,})$")
 _KIND_NAMES = {letter: kind for kind, letter in SAMPLE_KINDS.items()}
 
@@ -356,11 +361,26 @@ def score_sheets(result, sheets: Sequence[str | Path], *, keys: Sequence[str | P
         codebook = codebook_for(result, codebook)
     choices = theme_choices(codebook)
     if kind == "passage":
-        return ValidationScores(kind, score_passage_sheets(key, filled, choices, n_boot=n_boot, seed=seed), info)
+        tables = score_passage_sheets(key, filled, choices, n_boot=n_boot, seed=seed)
+        return ValidationScores(kind, _with_theme_extras(tables, result), info)
     codes = _document_codes_from_sheets(key, filled, CodeReader(choices))
     weights = dict(zip(key["doc_id"], key["weight"].astype(float)))
     tables = score_documents(result, codes, codebook=codebook, weights=weights, n_boot=n_boot, seed=seed)
-    return ValidationScores(kind, _with_labels(tables, choices), info)
+    return ValidationScores(kind, _with_theme_extras(_with_labels(tables, choices), result), info)
+
+
+def _with_theme_extras(tables: dict, result) -> dict:
+    themes = result["themes"]
+    extras = [c for c in THEME_EXTRAS if c in themes.columns and pd.api.types.is_numeric_dtype(themes[c])]
+    if not extras or "model_scores" not in tables:
+        return tables
+    coded = themes[themes["codebook_id"].notna()]
+    means = coded.groupby(coded["codebook_id"].astype(str))[extras].mean()
+    scores = tables["model_scores"]
+    for column in extras:
+        scores[f"theme_{column}"] = [float(means.loc[t, column]) if t in means.index else float("nan")
+                                     for t in scores["theme"]]
+    return tables
 
 
 def _with_labels(tables: dict, choices: pd.DataFrame) -> dict:
@@ -379,7 +399,7 @@ def score_document_codes(result, path: str | Path, *, n_boot: int = 2000, seed: 
         codebook = codebook_for(result, codebook)
     choices = theme_choices(codebook)
     codes = read_document_codes(path, CodeReader(choices))
-    tables = score_documents(result, codes, codebook=codebook, n_boot=n_boot, seed=seed)
+    tables = _with_theme_extras(score_documents(result, codes, codebook=codebook, n_boot=n_boot, seed=seed), result)
     info = {"coders": sorted(codes["coder"].unique()), "n_items": int(codes["doc_id"].nunique()),
             "n_boot": n_boot, "seed": seed, "codes": str(path)}
     return ValidationScores("document", _with_labels(tables, choices), info)
