@@ -18,9 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from coopthemes.embeddings import E5Embedder, get_embedder
-from coopthemes.embeddings import fast_e5
+from coopthemes.embeddings import E5Embedder, fast_e5, get_embedder
 from coopthemes.embeddings.fast_e5 import (
     ENGINE_REVISION,
     VALIDATED_MODELS,
@@ -37,6 +35,7 @@ from coopthemes.embeddings.fast_e5 import (
     forward_mean,
     load_model,
 )
+
 
 def _shared_data() -> Path:
     """The first ``shared/data`` beside the repository or above it (a worktree may nest)."""
