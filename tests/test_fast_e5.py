@@ -9,6 +9,7 @@ import json
 import math
 import os
 import pickle
+import platform
 import random
 import struct
 import subprocess
@@ -28,7 +29,7 @@ from coopthemes.embeddings.fast_e5 import (
     _dequantize_q4,
     _exp2,
     _gelu,
-    _round_int8_blocks,
+    _linear_input,
     _windows,
     default_model_path,
     fast_engine_problem,
@@ -117,30 +118,114 @@ def test_dequantize_q4_block_layout():
     assert w[0].tolist() == expected
 
 
-def _q8_reference(block: list[float]) -> list[float]:
-    """e5.c's quantize_acts for one block, in float32 scalars, then dequantised."""
+def _q8_reference(block: list[float]) -> tuple[list[int], np.float32]:
+    """e5.c's quantize_acts for one block, in float32 scalars: integers and scale."""
     f32 = np.float32
     amax = max(abs(f32(v)) for v in block)
     d = f32(amax) / f32(127.0)
     inv = f32(1.0) / d if d > 0 else f32(0.0)
-    return [float(f32(round(float(f32(v) * inv))) * d) for v in block]
+    return [round(float(f32(v) * inv)) for v in block], d
 
 
-def test_round_int8_blocks_matches_q8_0():
+def _linear_input_reference(row: list[float]) -> list[float]:
+    """One row through e5.c's Q8_0, then on its grid of 20 bits, in float32 scalars."""
+    f32 = np.float32
+    e = max(math.frexp(max(abs(f32(v)) for v in row))[1], -60)
+    up, down = f32(2.0 ** (20 - e)), f32(2.0 ** (e - 20))
+    out = []
+    for b in range(0, len(row), 32):
+        q, d = _q8_reference(row[b : b + 32])
+        out += [float(f32(round(float(f32(n) * (d * up)))) * down) for n in q]
+    return out
+
+
+def test_linear_input_is_q8_0_on_a_grid():
     rng = np.random.default_rng(0)
     x = np.concatenate(
         [
             np.arange(-16, 16, dtype=np.float32) * np.float32(0.25),  # holds a .5 tie
             np.zeros(32, dtype=np.float32),  # all-zero block stays zero
             rng.standard_normal(64).astype(np.float32) * 3,
+            rng.standard_normal(64).astype(np.float32) * 1e-3,  # small blocks of a row
         ]
-    ).reshape(1, 128)
-    got = _round_int8_blocks(x)[0]
-    expected = sum((_q8_reference(x[0, b : b + 32].tolist()) for b in range(0, 128, 32)), [])
-    assert got.tolist() == expected
+    ).reshape(1, 192)
+    x = np.vstack([x, rng.standard_normal((3, 192)).astype(np.float32), np.zeros((1, 192))])
+    got = _linear_input(x.astype(np.float32), True)
+    assert got.dtype == np.float64
+    assert got.tolist() == [_linear_input_reference(row.tolist()) for row in x]
     # 2.0 is 63.5 steps of 4/127: rounds half to even, to 64 steps.
-    assert got[24] == np.float32(64) * (np.float32(4.0) / np.float32(127.0))
-    assert not got[32:64].any()
+    q8 = np.float32(64) * (np.float32(4.0) / np.float32(127.0))
+    assert abs(got[0, 24] - q8) <= 2.0**-20 * 8 and not got[0, 32:64].any()
+    # without the int8 rounding, the rows only go on their grids
+    plain = _linear_input(x.astype(np.float32), False)
+    np.testing.assert_allclose(plain, x, rtol=0, atol=2.0**-20 * 8)
+    np.testing.assert_array_equal(plain, fast_e5._on_grid(x.astype(np.float32), 20, axis=1))
+
+
+def _gelu_numpy(x: np.ndarray) -> np.ndarray:
+    """_gelu's IEEE operations, one NumPy call each, in the kernel's order."""
+    a = np.abs(x)
+    t = np.float32(1.0) / (a * fast_e5._ERF_P + np.float32(1.0))
+    c = t * fast_e5._ERF_A[0]
+    for coef in fast_e5._ERF_A[1:]:
+        c = (c + coef) * t
+    c = c * _exp2_numpy(x * x * fast_e5._HALF_LOG2E, 0) * a
+    return np.where(x > 0, x, np.float32(0.0)) + c
+
+
+def _exp2_numpy(y: np.ndarray, shift: int) -> np.ndarray:
+    """_exp2's IEEE operations, one NumPy call each, in the kernel's order."""
+    coefs = fast_e5._exp2_coefficients(shift)
+    y = np.where(y > fast_e5._EXP2_MIN, y, fast_e5._EXP2_MIN)
+    n = np.rint(y)
+    f = y - n
+    p = f * coefs[0]
+    for coef in coefs[1:6]:
+        p = (p + coef) * f
+    return np.ldexp(p + coefs[6], n.astype(np.int32))
+
+
+def test_kernels_compute_the_ieee_operations_as_written():
+    rng = np.random.default_rng(2)
+    x = (rng.standard_normal((64, 96)) * 4).astype(np.float32)
+    np.testing.assert_array_equal(_gelu(x.copy()), _gelu_numpy(x))
+    y = -np.abs(x) * 8
+    for shift in (0, 23):
+        np.testing.assert_array_equal(_exp2(y.copy(), shift), _exp2_numpy(y, shift))
+
+
+def test_kernels_have_no_fast_math():
+    """No reassociation, no contraction to fused multiply-adds, on any target."""
+    import re
+
+    import numba
+
+    kernels = {
+        fast_e5._gelu_kernel: (np.ones((2, 64), np.float32),),
+        fast_e5._exp2_kernel: (np.ones(64, np.float32), fast_e5._EXP2_C),
+        fast_e5._linear_input_kernel: (np.ones((2, 64), np.float32), True, np.empty((2, 64))),
+        fast_e5._layer_norm_kernel: (
+            np.ones((2, 64), np.float32), np.ones(64, np.float32), np.ones(64, np.float32),
+            np.float32(1e-12),
+        ),  # fmt: skip
+        fast_e5._softmax_weights_kernel: (np.ones((2, 8)), 0.5),
+        fast_e5._head_grids_kernel: (
+            np.ones((3, 192), np.float32), 2, np.empty((2, 3, 32)), np.empty((2, 3, 32)),
+            np.empty((2, 3, 33)),
+        ),  # fmt: skip
+    }
+    for kernel, args in kernels.items():
+        assert kernel.targetoptions.get("fastmath") is False
+        options = {k: v for k, v in kernel.targetoptions.items() if k != "nopython"}
+        fresh = numba.njit(**options)(kernel.py_func)  # compiled here, not from the cache
+        fresh(*args)
+        fast = r"(?:fast|nnan|ninf|nsz|arcp|contract|afn|reassoc)"
+        for llvm in fresh.inspect_llvm().values():
+            assert re.search(r"= fmul ", llvm), "no float arithmetic found"
+            assert not re.search(rf"= f(?:add|sub|mul|div|neg|rem) {fast}", llvm), kernel
+            assert "llvm.fma." not in llvm and "llvm.fmuladd." not in llvm
+        for asm in fresh.inspect_asm().values():
+            assert not re.search(r"\bv?fn?m(add|sub)\d", asm), kernel
 
 
 def test_gelu_is_the_erf_variant():
@@ -477,6 +562,7 @@ def digest(fe, texts):
 # A fresh interpreter that loads fast_e5.py alone (no package import).
 _CHILD = r"""
 import importlib.util, json, sys
+import numba
 try:
     from numpy._core._multiarray_umath import __cpu_features__ as features
 except ImportError:
@@ -486,7 +572,11 @@ fe = importlib.util.module_from_spec(spec)
 sys.modules[spec.name] = fe
 spec.loader.exec_module(fe)
 """ + _DIGEST + r"""
-print(json.dumps({"digest": digest(fe, json.loads(sys.argv[2])), "features": features}))
+print(json.dumps({
+    "digest": digest(fe, json.loads(sys.argv[2])),
+    "numpy": features,
+    "numba": [numba.config.CPU_NAME, numba.config.CPU_FEATURES],
+}))
 """
 _CHILD_TEXTS = [VI[0], FR[1], EN[2], "", " ".join(VI[4:] + FR[4:])]
 
@@ -515,7 +605,7 @@ def _cpu_features() -> dict:
     return dict(__cpu_features__)
 
 
-def _disable(level: str) -> str:
+def _numpy_without(level: str) -> str:
     """NPY_DISABLE_CPU_FEATURES value that leaves NumPy at AVX2 (``avx2``) or below."""
     names = _cpu_features()
     if "X86_V4" in names:  # NumPy >= 2.4 groups features by x86-64 levels
@@ -529,29 +619,57 @@ def _disable(level: str) -> str:
     return " ".join(n for n in wanted if n in names)
 
 
+# LLVM targets for Numba's kernels: an AVX2 machine (with FMA: it must stay
+# unused), plain x86-64 (SSE2), and AVX-512 with 512-bit vectors.
+_X86_BASE = "+64bit,+cmov,+cx8,+fxsr,+mmx,+sse,+sse2"
+_AVX2 = (
+    _X86_BASE + ",+sse3,+ssse3,+sse4.1,+sse4.2,+popcnt,+avx,+avx2,+fma,+f16c,+bmi,+bmi2,"
+    "+lzcnt,+movbe,-avx512f,-avx512dq,-avx512bw,-avx512vl,-avx512cd"
+)
+_AVX512 = _AVX2.replace(",-", ",+").replace("+avx512cd", "+avx512cd,-prefer-256-bit")
 _RUNS = {
     "blas-1": {"OPENBLAS_NUM_THREADS": "1"},
     "blas-2": {"OPENBLAS_NUM_THREADS": "2"},
-    "no-avx512": {"OPENBLAS_NUM_THREADS": "2", "NPY_DISABLE_CPU_FEATURES": _disable("avx2")},
-    "no-avx2": {"OPENBLAS_NUM_THREADS": "1", "NPY_DISABLE_CPU_FEATURES": _disable("sse")},
+    "avx2": {
+        "OPENBLAS_NUM_THREADS": "2",
+        "NPY_DISABLE_CPU_FEATURES": _numpy_without("avx2"),
+        "NUMBA_CPU_NAME": "haswell",
+        "NUMBA_CPU_FEATURES": _AVX2,
+    },
+    "sse2": {
+        "OPENBLAS_NUM_THREADS": "1",
+        "NPY_DISABLE_CPU_FEATURES": _numpy_without("sse"),
+        "NUMBA_CPU_NAME": "x86-64",
+        "NUMBA_CPU_FEATURES": _X86_BASE,
+    },
+    "avx512-wide": {"NUMBA_CPU_NAME": "skylake-avx512", "NUMBA_CPU_FEATURES": _AVX512},
 }
+_X86 = platform.machine().lower() in ("x86_64", "amd64")
 
 
 @pytest.fixture(scope="module")
-def child_runs():
-    """Each run of _RUNS in its own interpreter, all at once: run -> its JSON output."""
-    procs = {}
+def child_runs(tmp_path_factory):
+    """Each run of _RUNS in its own interpreter, all at once: run -> its JSON output.
+
+    The targeted runs compile Numba's kernels anew, each into its own cache.
+    """
     ours = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "NPY_DISABLE_CPU_FEATURES")
+    ours += ("NUMBA_CPU_NAME", "NUMBA_CPU_FEATURES", "NUMBA_CACHE_DIR")
+    procs = {}
     for name, extra in _RUNS.items():
+        if "NUMBA_CPU_NAME" in extra and not _X86:
+            continue
         env = {k: v for k, v in os.environ.items() if k not in ours}
         env.update(extra)
+        if "NUMBA_CPU_NAME" in extra:
+            env["NUMBA_CACHE_DIR"] = str(tmp_path_factory.mktemp(f"numba-{name}"))
         procs[name] = subprocess.Popen(
             [sys.executable, "-c", _CHILD, fast_e5.__file__, json.dumps(_CHILD_TEXTS)],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
     out = {}
     for name, proc in procs.items():
-        stdout, stderr = proc.communicate(timeout=300)
+        stdout, stderr = proc.communicate(timeout=600)
         assert proc.returncode == 0, stderr
         out[name] = json.loads(stdout.strip().splitlines()[-1])
     return out
@@ -563,15 +681,19 @@ def test_vectors_do_not_depend_on_blas_threads(child_runs):
     assert child_runs["blas-2"]["digest"] == here
 
 
-@pytest.mark.parametrize("run", ["no-avx512", "no-avx2"])
-def test_vectors_do_not_depend_on_numpy_simd_dispatch(child_runs, run):
-    features = _cpu_features()
-    switched = _RUNS[run]["NPY_DISABLE_CPU_FEATURES"].split()
-    if not switched or not any(features.get(n) for n in switched):
+@pytest.mark.skipif(not _X86, reason="the targets are x86-64 ones")
+@pytest.mark.parametrize("run", ["avx2", "sse2", "avx512-wide"])
+def test_vectors_do_not_depend_on_simd_width(child_runs, run):
+    """NumPy with its AVX-512 (and AVX2) loops off, Numba's kernels built for other CPUs."""
+    child = child_runs[run]
+    assert child["numba"] == [_RUNS[run]["NUMBA_CPU_NAME"], _RUNS[run]["NUMBA_CPU_FEATURES"]]
+    switched = _RUNS[run].get("NPY_DISABLE_CPU_FEATURES", "").split()
+    assert not any(child["numpy"].get(n) for n in switched), "NumPy kept them on"
+    if run == "avx512-wide" and not _cpu_features().get("AVX512F"):
+        pytest.skip("no AVX-512 here")
+    if switched and not any(_cpu_features().get(n) for n in switched):
         pytest.skip(f"this CPU has none of the features {run} switches off")
-    child = child_runs[run]["features"]
-    assert not any(child.get(n) for n in switched), "NumPy kept them on"
-    assert child_runs[run]["digest"] == _digest_here()
+    assert child["digest"] == _digest_here()
 
 
 def _real_sample() -> list[str]:

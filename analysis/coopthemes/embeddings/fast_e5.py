@@ -64,7 +64,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import numba
 import numpy as np
+from llvmlite import ir
+from numba.core import types
+from numba.extending import intrinsic
 
 __all__ = [
     "ENGINE_REVISION",
@@ -575,7 +579,17 @@ _MIN_EXP = -60
 _MAX_LINEAR_K = 2**53 >> (_ACT_BITS + _WEIGHT_BITS)
 _MAX_HEAD_SIZE = 2**53 >> (2 * _QK_BITS)
 _MAX_WINDOW = 2**53 >> (_P_BITS + _V_BITS)
+
 _ONE = np.float32(1.0)
+_ZERO = np.float32(0.0)
+_F127 = np.float32(127.0)
+
+#: Element-wise kernels, compiled by Numba: strict IEEE arithmetic (no
+#: fast-math flags, so no reassociation and no fused multiply-adds), released
+#: GIL, compiled once per machine into Numba's cache.
+_kernel = functools.partial(
+    numba.njit, nogil=True, cache=True, fastmath=False, error_model="numpy", boundscheck=False
+)
 
 
 def _grid_scales(amax: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
@@ -620,6 +634,13 @@ def _weight_grid(w: np.ndarray) -> np.ndarray:
     return _on_grid(w, _WEIGHT_BITS, axis=1)
 
 
+@_kernel(inline="always")
+def _scales_above(amax, bits):
+    """Scalar :func:`_grid_scales`: float32 ``(2^(bits - e), 2^(e - bits))``."""
+    e = max(math.frexp(np.float64(amax))[1], _MIN_EXP)
+    return np.float32(math.ldexp(1.0, bits - e)), np.float32(math.ldexp(1.0, e - bits))
+
+
 def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a @ b`` of float64 grid values, exact whatever BLAS does.
 
@@ -653,90 +674,97 @@ def _sum_last(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
-    """Row-wise layer norm of ``x`` (n, hidden), in place; returns ``x``."""
+@_kernel(inline="always")
+def _sum8(row, squares):
+    """Sum of ``row`` (or of its squares), float32, in a fixed order.
+
+    Eight running sums take every eighth element; they are then added
+    pairwise, and the last ``len % 8`` elements one by one.
+    """
+    acc = np.zeros(8, dtype=np.float32)
+    n8 = row.shape[0] // 8 * 8
+    for i in range(0, n8, 8):
+        for k in range(8):
+            v = row[i + k]
+            acc[k] += v * v if squares else v
+    total = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+    for i in range(n8, row.shape[0]):
+        v = row[i]
+        total += v * v if squares else v
+    return total
+
+
+@_kernel
+def _layer_norm_kernel(x, weight, bias, eps):
     size = np.float32(x.shape[1])
-    x -= _sum_last(x) / size
-    var = _sum_last(np.square(x)) / size
-    var += np.float32(eps)
-    x *= _ONE / np.sqrt(var)
-    x *= weight
-    x += bias
+    for r in range(x.shape[0]):
+        row = x[r]
+        mean = _sum8(row, False) / size
+        for i in range(row.shape[0]):
+            row[i] -= mean
+        var = _sum8(row, True) / size
+        inv = _ONE / np.sqrt(var + eps)
+        for i in range(row.shape[0]):
+            row[i] = row[i] * inv * weight[i] + bias[i]
+
+
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
+    """Row-wise layer norm of ``x`` (n, hidden), float32, in place; returns ``x``.
+
+    As e5.c: ``(x - mean) * (1 / sqrt(var + eps)) * weight + bias``, the sums
+    in the fixed order of ``_sum8``.
+    """
+    _layer_norm_kernel(x, weight, bias, np.float32(eps))
     return x
 
 
-def _absmax_runs(x: np.ndarray, width: int) -> np.ndarray:
-    """Largest ``|x|`` of each run of ``width`` (a power of two) consecutive elements.
-
-    Adjacent pairs are merged until one element per run is left: each step
-    is one long element-wise maximum (a reduction over short runs is slower).
-    Returns a flat array, one value per run, in order.
-    """
-    m = np.abs(x).reshape(-1)
-    while width > 1:
-        pairs = m.reshape(-1, 2)
-        m = np.maximum(pairs[:, 0], pairs[:, 1])
-        width //= 2
-    return m
-
-
-def _block_absmax(x: np.ndarray) -> np.ndarray:
-    """Largest ``|x|`` per block of 32 along rows: (n, k) -> (n, k // 32, 1)."""
-    return _absmax_runs(x, _QK).reshape(x.shape[0], -1, 1)
-
-
-def _int8_blocks(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The C engine's Q8_0 rounding of rows: integers, block scales, block maxima.
-
-    Returns ``q`` (n, k // 32, 32), float32 integers ``rint(x * (1 / d))``;
-    ``d`` (n, k // 32, 1) ``= max|block| / 127``; the block maxima. All-zero
-    blocks give ``d = 0`` and ``q = 0``. ``|x| * (1 / d)`` cannot exceed 127
-    by more than float32 rounding, so e5.c's clamp to [-128, 127] never acts
-    and is left out.
-    """
-    amax = _block_absmax(x)
-    d = amax / np.float32(127.0)
-    inverse = np.zeros_like(d)
-    np.divide(_ONE, d, out=inverse, where=d > 0)
-    q = x.reshape(d.shape[0], d.shape[1], _QK) * inverse
-    np.rint(q, out=q)
-    return q, d, amax
-
-
-def _round_int8_blocks(x: np.ndarray) -> np.ndarray:
-    """Round activations to int8 per block of 32 and back, as the C engine's Q8_0.
-
-    Parameters
-    ----------
-    x : ndarray of shape (n, k), float32, ``k`` a multiple of 32
-
-    Returns
-    -------
-    ndarray of shape (n, k), float32
-        ``rint(x * (1 / d)) * d`` with ``d = max|block| / 127`` (see
-        :func:`_int8_blocks`).
-    """
-    q, d, _ = _int8_blocks(x)
-    q *= d
-    return q.reshape(x.shape)
+@_kernel
+def _linear_input_kernel(x, int8, out):
+    n, k = x.shape
+    blocks = k // 32
+    scale = np.empty(blocks, dtype=np.float32)
+    inverse = np.empty(blocks, dtype=np.float32)
+    for r in range(n):
+        row, top = x[r], _ZERO
+        for b in range(blocks if int8 else 0):
+            amax = _ZERO
+            for j in range(b * 32, b * 32 + 32):
+                a = abs(row[j])
+                amax = a if a > amax else amax
+            d = amax / _F127
+            scale[b] = d
+            inverse[b] = _ONE / d if d > _ZERO else _ZERO
+            top = amax if amax > top else top
+        for j in range(0 if int8 else k):
+            a = abs(row[j])
+            top = a if a > top else top
+        up, down = _scales_above(top, _ACT_BITS)
+        if int8:
+            for b in range(blocks):
+                d_up, inv = scale[b] * up, inverse[b]
+                for j in range(b * 32, b * 32 + 32):
+                    out[r, j] = np.rint(np.rint(row[j] * inv) * d_up) * down
+        else:
+            for j in range(k):
+                out[r, j] = np.rint(row[j] * up) * down
 
 
 def _linear_input(x: np.ndarray, int8: bool) -> np.ndarray:
     """Rows ``x`` (n, k) on grids of :data:`_ACT_BITS`, float64, for :func:`_product`.
 
-    With ``int8``, the values are first those of the C engine's rounding
-    (:func:`_int8_blocks`): ``q * d`` goes on the row's grid as
+    Without ``int8``, as ``_on_grid(x, _ACT_BITS, axis=1)``. With ``int8``,
+    the values are first those of the C engine's Q8_0 rounding (e5.c's
+    ``quantize_acts``): per block of 32, ``d = max|block| / 127`` and
+    ``q = rint(x * (1 / d))`` (0 for an all-zero block; ``|q|`` cannot
+    exceed 127 by more than float32 rounding, so e5.c's clamp to
+    [-128, 127] never acts). ``q * d`` then goes on the row's grid as
     ``rint(q * (d * 2^(bits - e))) * 2^(e - bits)``, ``2^e`` above the
-    row's largest block maximum.
+    row's largest ``|x|``: ``|q * d|`` exceeds it by float32 rounding at
+    most, within the grid's ``2^bits``.
     """
-    if not int8:
-        return _on_grid(x, _ACT_BITS, axis=1)
-    q, d, amax = _int8_blocks(x)
-    up, down = _grid_scales(amax.max(axis=1, keepdims=True), _ACT_BITS)
-    q *= d * up  # |q * d| <= max|block| * (1 + 2^-23): within the grid's 2^bits
-    np.rint(q, out=q)
-    out = np.multiply(q, down, out=np.empty(q.shape, dtype=np.float64))
-    return out.reshape(x.shape)
+    out = np.empty(x.shape, dtype=np.float64)
+    _linear_input_kernel(np.ascontiguousarray(x), int8, out)
+    return out
 
 
 def _linear(x: np.ndarray, w: np.ndarray, b: np.ndarray, int8: bool) -> np.ndarray:
@@ -761,27 +789,59 @@ _EXP2_P = (
 _EXP2_MIN = np.float32(-100.0)
 
 
+@intrinsic
+def _f32_from_bits(typingctx, bits):
+    """The float32 whose bits are the int32 ``bits`` (a bit cast)."""
+    if bits != types.int32:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.FloatType())
+
+    return types.float32(types.int32), codegen
+
+
+def _exp2_coefficients(shift: int) -> tuple:
+    """The coefficients of ``2^(f + shift)``: those of ``2^f`` times ``2^shift`` (exact)."""
+    return tuple(np.float32(math.ldexp(c, shift)) for c in (*_EXP2_P, 1.0))
+
+
+_EXP2_C = _exp2_coefficients(0)
+_EXP2_C_P = _exp2_coefficients(_P_BITS)
+
+
+@_kernel(inline="always")
+def _exp2_scalar(y, coefs):
+    """``2^y`` times the coefficients' scale, float32; see :func:`_exp2`."""
+    y = y if y > _EXP2_MIN else _EXP2_MIN  # also maps NaN to the minimum
+    n = np.rint(y)
+    f = y - n  # exact: |f| <= 1/2
+    p = f * coefs[0]
+    for i in range(1, 6):
+        p = (p + coefs[i]) * f
+    return (p + coefs[6]) * _f32_from_bits(np.int32((np.int32(n) + 127) << 23))  # 2^n: exact
+
+
+@_kernel
+def _exp2_kernel(y, coefs):
+    flat = y.reshape(-1)
+    for i in range(flat.shape[0]):
+        flat[i] = _exp2_scalar(flat[i], coefs)
+
+
 def _exp2(y: np.ndarray, shift: int = 0) -> np.ndarray:
     """``2^(y + shift)`` for float32 ``y <= 0``, in place; returns ``y``.
 
-    Made of IEEE additions and multiplications, ``rint`` and ``ldexp``
-    (exact here) only, so every CPU gives the same bits (NumPy's ``exp`` has
-    SIMD loops that differ between AVX2, AVX-512 and other CPUs). ``y = n + f``
-    with ``n`` the nearest integer (half to even) and ``|f| <= 1/2``;
-    ``2^(f + shift) = 2^shift * (1 + f * P(f))`` (``2^shift`` is exact in the
-    coefficients), then ``ldexp`` by ``n``. Arguments below -100 count as
-    -100. ``2^0`` is exactly 1.
+    Made of IEEE additions and multiplications and ``rint`` only, so every
+    CPU gives the same bits (NumPy's and libm's ``exp`` differ between
+    AVX2, AVX-512 and other CPUs). ``y = n + f`` with ``n`` the nearest
+    integer (half to even) and ``|f| <= 1/2``; ``2^(f + shift) = 2^shift *
+    (1 + f * P(f))``, ``2^shift`` exact in the coefficients; then times
+    ``2^n``, exact. Arguments below -100 count as -100, so results stay
+    normal numbers. ``2^0`` is exactly 1.
     """
-    np.maximum(y, _EXP2_MIN, out=y)
-    n = np.rint(y)
-    y -= n  # f, exactly
-    coefs = [np.float32(math.ldexp(c, shift)) for c in _EXP2_P]
-    p = y * coefs[0]
-    for coef in coefs[1:]:
-        p += coef
-        p *= y
-    p += np.float32(math.ldexp(1.0, shift))
-    return np.ldexp(p, n.astype(np.int32), out=y)
+    _exp2_kernel(y, _exp2_coefficients(shift))
+    return y
 
 
 # Abramowitz & Stegun 7.1.26, |error| < 1.5e-7: erfc(z) = t * P(t) * exp(-z^2),
@@ -795,36 +855,66 @@ _ERF_A = tuple(
 _HALF_LOG2E = np.float32(-0.5 / math.log(2.0))  # exp(-x^2 / 2) = 2^(x^2 * this)
 
 
+@_kernel
+def _gelu_kernel(x):
+    flat = x.reshape(-1)
+    for i in range(flat.shape[0]):
+        v = flat[i]
+        a = abs(v)
+        t = _ONE / (a * _ERF_P + _ONE)
+        c = t * _ERF_A[0]
+        for j in range(1, 5):
+            c = (c + _ERF_A[j]) * t
+        c = c * _exp2_scalar(v * v * _HALF_LOG2E, _EXP2_C) * a  # -|x| * erfc / 2
+        flat[i] = (v if v > _ZERO else _ZERO) + c
+
+
 def _gelu(x: np.ndarray) -> np.ndarray:
     """Exact (erf) GELU ``x * Phi(x)``, in place; returns ``x``.
 
     With ``c = erfc(|x| / sqrt 2)``, ``x * Phi(x) = max(x, 0) - |x| * c / 2``;
     ``c`` is evaluated in float32 to within 1.5e-7 (Abramowitz & Stegun
-    7.1.26) with :func:`_exp2`, from IEEE operations only. The error on
-    GELU is below ``4e-7 * max(1, |x|)``.
+    7.1.26) with the ``2^y`` of :func:`_exp2`, from IEEE operations only.
+    The error on GELU is below ``4e-7 * max(1, |x|)``.
     """
-    a = np.abs(x)
-    t = a * _ERF_P
-    t += _ONE
-    np.divide(_ONE, t, out=t)
-    c = t * _ERF_A[0]
-    for coef in _ERF_A[1:]:
-        c += coef
-        c *= t
-    np.square(x, out=t)
-    t *= _HALF_LOG2E
-    c *= _exp2(t)  # -c / 2
-    c *= a
-    np.maximum(x, np.float32(0.0), out=x)
-    x += c
+    _gelu_kernel(x)
     return x
 
 
 #: log2(e): the softmax is taken in base 2.
 _LOG2E = 1.0 / math.log(2.0)
 #: Elements of a chunk of heads' (heads, length, length) scores: a chunk's
-#: temporaries then stay in a core's L2 cache.
+#: scores then stay in a core's L2 cache.
 _SCORE_CHUNK = 1 << 16
+
+
+@_kernel
+def _head_grids_kernel(qkv, heads, q, k, v):
+    length = qkv.shape[0]
+    hd = q.shape[2]
+    hidden = heads * hd
+    top = np.zeros((2, heads), dtype=np.float32)  # keys, values: per head
+    for t in range(length):
+        for part in range(2):
+            for h in range(heads):
+                start = (part + 1) * hidden + h * hd
+                for e in range(start, start + hd):
+                    a = abs(qkv[t, e])
+                    top[part, h] = a if a > top[part, h] else top[part, h]
+    for h in range(heads):
+        k_up, k_down = _scales_above(top[0, h], _QK_BITS)
+        v_up, v_down = _scales_above(top[1, h], _V_BITS)
+        for t in range(length):
+            amax = _ZERO
+            for e in range(h * hd, h * hd + hd):
+                a = abs(qkv[t, e])
+                amax = a if a > amax else amax
+            q_up, q_down = _scales_above(amax, _QK_BITS)
+            for e in range(hd):
+                q[h, t, e] = np.rint(qkv[t, h * hd + e] * q_up) * q_down
+                k[h, t, e] = np.rint(qkv[t, hidden + h * hd + e] * k_up) * k_down
+                v[h, t, e] = np.rint(qkv[t, 2 * hidden + h * hd + e] * v_up) * v_down
+            v[h, t, hd] = 1.0
 
 
 def _head_grids(qkv: np.ndarray, heads: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -836,33 +926,40 @@ def _head_grids(qkv: np.ndarray, heads: int) -> tuple[np.ndarray, np.ndarray, np
 
     Returns
     -------
-    q : ndarray of shape (heads, length, hd)
-    k : ndarray of shape (heads, hd, length)
+    q, k : ndarrays of shape (heads, length, hd)
     v : ndarray of shape (heads, length, hd + 1)
         The values, and a last column of ones.
     """
-    length = qkv.shape[0]
-    hd = qkv.shape[1] // (3 * heads)
-    blocks = qkv.reshape(length, 3 * heads, hd)
-    if hd & (hd - 1) == 0:
-        amax = _absmax_runs(blocks, hd).reshape(length, 3 * heads, 1)
-    else:
-        amax = np.abs(blocks).max(axis=2, keepdims=True)
-    up = np.empty_like(amax)
-    down = np.empty_like(amax)
-    up[:, :heads], down[:, :heads] = _grid_scales(amax[:, :heads], _QK_BITS)
-    for part, bits in ((1, _QK_BITS), (2, _V_BITS)):
-        cols = slice(part * heads, (part + 1) * heads)
-        up[:, cols], down[:, cols] = _grid_scales(amax[:, cols].max(axis=0), bits)
-    n = blocks * up
-    np.rint(n, out=n)
-    n = n.transpose(1, 0, 2)
-    down = down.transpose(1, 0, 2)
-    qk = np.multiply(n[: 2 * heads], down[: 2 * heads], dtype=np.float64)
+    length, hd = qkv.shape[0], qkv.shape[1] // (3 * heads)
+    q = np.empty((heads, length, hd), dtype=np.float64)
+    k = np.empty_like(q)
     v = np.empty((heads, length, hd + 1), dtype=np.float64)
-    np.multiply(n[2 * heads :], down[2 * heads :], out=v[..., :hd])
-    v[..., hd] = 1.0  # the product with the weights then ends with their row sums
-    return qk[:heads], qk[heads:].transpose(0, 2, 1), v
+    _head_grids_kernel(np.ascontiguousarray(qkv), heads, q, k, v)
+    return q, k, v
+
+
+@_kernel
+def _softmax_weights_kernel(scores, scale):
+    rows, length = scores.shape
+    y = np.empty(length, dtype=np.float32)
+    for r in range(rows):
+        top = np.float32(-np.inf)
+        for j in range(length):
+            y[j] = np.float32(scores[r, j] * scale)
+            top = y[j] if y[j] > top else top
+        for j in range(length):
+            scores[r, j] = np.rint(_exp2_scalar(y[j] - top, _EXP2_C_P))
+
+
+def _softmax_weights(scores: np.ndarray, scale: float) -> np.ndarray:
+    """Unnormalised softmax weights of exact scores, in place; returns ``scores``.
+
+    Per row (last axis): ``y = float32(s * scale)``, then
+    ``rint(2^(y - max y) * 2^23)`` (:func:`_exp2`): integers from 0 to 2^23,
+    float64.
+    """
+    _softmax_weights_kernel(scores.reshape(-1, scores.shape[-1]), scale)
+    return scores
 
 
 def _attention(qkv: np.ndarray, heads: int) -> np.ndarray:
@@ -895,13 +992,8 @@ def _attention(qkv: np.ndarray, heads: int) -> np.ndarray:
     step = max(1, _SCORE_CHUNK // (length * length))
     for h in range(0, heads, step):
         part = slice(h, h + step)
-        scores = _product(q[part], k[part])
-        p = np.multiply(
-            scores, scale, out=np.empty(scores.shape, dtype=np.float32), casting="same_kind"
-        )
-        p -= p.max(axis=2, keepdims=True)  # a maximum is exact in any order
-        np.rint(_exp2(p, shift=_P_BITS), out=scores)  # integers 0 .. 2^23
-        numer = _product(scores, v[part])  # last column: the rows' sums of weights
+        weights = _softmax_weights(_product(q[part], k[part].transpose(0, 2, 1)), scale)
+        numer = _product(weights, v[part])  # last column: the rows' sums of weights
         np.divide(numer[..., :hd], numer[..., hd:], out=ctx[part], casting="same_kind")
     return ctx.transpose(1, 0, 2).reshape(length, hidden)
 
