@@ -19,12 +19,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from coopthemes.embeddings import E5Embedder, fast_e5, get_embedder
 from coopthemes.embeddings.fast_e5 import (
     ENGINE_REVISION,
     VALIDATED_MODELS,
     FastE5Encoder,
     _attention,
+    _batches,
     _combine_windows,
     _dequantize_q4,
     _exp2,
@@ -34,6 +36,7 @@ from coopthemes.embeddings.fast_e5 import (
     default_model_path,
     fast_engine_problem,
     forward_mean,
+    forward_means,
     load_model,
 )
 
@@ -297,6 +300,26 @@ def test_combine_windows_weights_by_content_tokens():
     out = _combine_windows(means, [0, 0, 1], np.array([3.0, 1.0, 1.0]), 2)
     np.testing.assert_allclose(out[0], [3 / math.sqrt(10), 1 / math.sqrt(10), 0, 0], rtol=1e-6)
     np.testing.assert_allclose(out[1], [0, 0, 1, 0])
+
+
+def test_batches_take_longest_windows_first_within_budget():
+    lengths = [5, 300, 40, 512, 7, 700]
+    assert _batches(lengths, workers=1) == [[5], [3, 1, 2, 4, 0]]  # 1024 tokens at most
+    assert _batches(lengths, workers=4) == [[5], [3], [1, 2, 4, 0]]  # a quarter each, 391
+    assert sorted(sum(_batches([1] * 9, workers=2), [])) == list(range(9))
+    assert _batches([], workers=2) == []
+
+
+def test_window_means_do_not_depend_on_the_batch():
+    model = load_model()
+    enc = FastE5Encoder()
+    windows = [enc.tokenize(t) for t in (VI[0], "", FR[3], EN[5])]
+    alone = np.stack([forward_mean(w, config=model.config, weights=model.weights) for w in windows])
+    together = forward_means(windows, config=model.config, weights=model.weights)
+    np.testing.assert_array_equal(together, alone)
+    np.testing.assert_array_equal(
+        forward_means(windows[::-1], config=model.config, weights=model.weights), alone[::-1]
+    )
 
 
 def test_forward_mean_checks_window_length():
@@ -651,7 +674,8 @@ _X86 = platform.machine().lower() in ("x86_64", "amd64")
 def child_runs(tmp_path_factory):
     """Each run of _RUNS in its own interpreter, all at once: run -> its JSON output.
 
-    The targeted runs compile Numba's kernels anew, each into its own cache.
+    Each run compiles Numba's kernels into a cache of its own: the module has
+    another name there, which must not reach the package's cache.
     """
     ours = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "NPY_DISABLE_CPU_FEATURES")
     ours += ("NUMBA_CPU_NAME", "NUMBA_CPU_FEATURES", "NUMBA_CACHE_DIR")
@@ -661,8 +685,7 @@ def child_runs(tmp_path_factory):
             continue
         env = {k: v for k, v in os.environ.items() if k not in ours}
         env.update(extra)
-        if "NUMBA_CPU_NAME" in extra:
-            env["NUMBA_CACHE_DIR"] = str(tmp_path_factory.mktemp(f"numba-{name}"))
+        env["NUMBA_CACHE_DIR"] = str(tmp_path_factory.mktemp(f"numba-{name}"))
         procs[name] = subprocess.Popen(
             [sys.executable, "-c", _CHILD, fast_e5.__file__, json.dumps(_CHILD_TEXTS)],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
