@@ -582,15 +582,19 @@ def digest(fe, texts):
     vectors = fe._combine_windows(means, owner, weight, len(texts))
     return hashlib.sha256(vectors.tobytes()).hexdigest()
 """
-# A fresh interpreter that loads fast_e5.py alone (no package import).
+# A fresh interpreter that loads fast_e5.py alone, under its own name (so that
+# Numba's cache serves it) but without importing the package.
 _CHILD = r"""
-import importlib.util, json, sys
+import importlib.util, json, sys, types
 import numba
 try:
     from numpy._core._multiarray_umath import __cpu_features__ as features
 except ImportError:
     from numpy.core._multiarray_umath import __cpu_features__ as features
-spec = importlib.util.spec_from_file_location("fast_e5_alone", sys.argv[1])
+for name in ("coopthemes", "coopthemes.embeddings"):
+    sys.modules[name] = types.ModuleType(name)
+    sys.modules[name].__path__ = []
+spec = importlib.util.spec_from_file_location("coopthemes.embeddings.fast_e5", sys.argv[1])
 fe = importlib.util.module_from_spec(spec)
 sys.modules[spec.name] = fe
 spec.loader.exec_module(fe)
@@ -674,18 +678,18 @@ _X86 = platform.machine().lower() in ("x86_64", "amd64")
 def child_runs(tmp_path_factory):
     """Each run of _RUNS in its own interpreter, all at once: run -> its JSON output.
 
-    Each run compiles Numba's kernels into a cache of its own: the module has
-    another name there, which must not reach the package's cache.
+    The runs for other CPUs compile Numba's kernels into caches of their own.
     """
     ours = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "NPY_DISABLE_CPU_FEATURES")
-    ours += ("NUMBA_CPU_NAME", "NUMBA_CPU_FEATURES", "NUMBA_CACHE_DIR")
+    ours += ("NUMBA_CPU_NAME", "NUMBA_CPU_FEATURES")
     procs = {}
     for name, extra in _RUNS.items():
         if "NUMBA_CPU_NAME" in extra and not _X86:
             continue
         env = {k: v for k, v in os.environ.items() if k not in ours}
         env.update(extra)
-        env["NUMBA_CACHE_DIR"] = str(tmp_path_factory.mktemp(f"numba-{name}"))
+        if "NUMBA_CPU_NAME" in extra:
+            env["NUMBA_CACHE_DIR"] = str(tmp_path_factory.mktemp(f"numba-{name}"))
         procs[name] = subprocess.Popen(
             [sys.executable, "-c", _CHILD, fast_e5.__file__, json.dumps(_CHILD_TEXTS)],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
