@@ -275,7 +275,8 @@ def _loadavg() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=64, help="passages (default 64)")
-    parser.add_argument("--tokens", type=int, default=200, help="tokens per passage")
+    parser.add_argument("--tokens", default="200",
+                        help="tokens per passage; a comma list runs one table per length")
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per engine")
     parser.add_argument("--engines", default="c,numpy", help=f"comma list of {ENGINES}")
     parser.add_argument("--baseline", help="fast_e5.py of another revision (engine 'baseline')")
@@ -286,17 +287,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     unknown = sorted(set(engines) - set(ENGINES))
-    if unknown or not engines or args.n < 1 or args.repeats < 1:
+    try:
+        lengths = [int(t) for t in str(args.tokens).split(",")]
+    except ValueError:
+        parser.error(f"--tokens takes integers, got {args.tokens!r}")
+    if unknown or not engines or args.n < 1 or args.repeats < 1 or min(lengths) < 4:
         parser.error(f"bad arguments: unknown engines {unknown}" if unknown else "bad arguments")
     if ("baseline" in engines) != (args.baseline is not None):
         parser.error("--baseline goes with the engine 'baseline', and only with it")
     data = args.data or _default_data()
-    passages = build_passages(data / "unc_vi.jsonl", n=args.n, tokens=args.tokens)
-    before = _loadavg()
-    results = run(engines, passages, args.repeats, args.baseline)
-    text = "# e5-small-q4 engines\n\n" + table(
-        results, n=args.n, tokens=args.tokens, load=(before, _loadavg())
-    )
+    text = "# e5-small-q4 engines\n\n"
+    for tokens in lengths:
+        passages = build_passages(data / "unc_vi.jsonl", n=args.n, tokens=tokens)
+        before = _loadavg()
+        results = run(engines, passages, args.repeats, args.baseline)
+        if len(lengths) > 1:
+            text += f"### {tokens}-token passages\n\n"
+        text += table(results, n=args.n, tokens=tokens, load=(before, _loadavg())) + "\n"
+    text = text.rstrip("\n") + "\n"
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
