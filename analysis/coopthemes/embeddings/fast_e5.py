@@ -76,8 +76,8 @@ Deterministic arithmetic
     of any BLAS gives the exact product. float32 cannot do this: a weight
     alone needs 15 of its 24 bits. The C engine's own scheme, int8 x int4
     products per block of 32 (exact in float32 with BLAS) recombined with
-    the blocks' scales in a fixed order, is exact too but takes about
-    twice as long as one float64 product.
+    the blocks' scales in a fixed order, is exact too but took 1.6 to 1.7
+    times as long as one float64 product here.
 
     *IEEE element-wise steps.* Layer norms, the int8 rounding and the
     grids, the softmax, ``2^x`` and GELU are loops compiled by Numba
@@ -88,7 +88,7 @@ Deterministic arithmetic
     built from exponent bits). Vector code of any width computes the same
     bits as scalar code. ``2^x`` is a polynomial on ``[-1/2, 1/2]`` (1.2
     ulp) times a power of two, not NumPy's or libm's ``exp``, whose results
-    differ between CPUs; GELU uses it in Abramowitz & Stegun's erfc
+    may differ between CPUs and libraries; GELU uses it in Abramowitz & Stegun's erfc
     (7.1.26, error below 1.5e-7).
 
     *Fixed-order sums.* Layer-norm sums run in eight interleaved partial
