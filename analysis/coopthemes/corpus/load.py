@@ -8,6 +8,7 @@ be read: those carry ``status`` (``empty``, ``error``, ``missing``) and a
 from __future__ import annotations
 
 import hashlib
+import logging
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -21,6 +22,8 @@ from .extract import html_to_text, markdown_to_text
 from .gazetteer import Gazetteer
 from .record import RawDocument, add_note
 from .sidecar import SIDECAR_NAME, apply_metadata, read_sidecar
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "DOCUMENT_SUFFIXES",
@@ -242,6 +245,16 @@ def _table_document(
     )
 
 
+def _warn_unused_columns(frame, path: Path, columns, extra_columns) -> None:
+    from .columns import unused_metadata_columns
+
+    unused = unused_metadata_columns(frame, used=columns, extra=extra_columns)
+    if unused:
+        names = ", ".join(f"{c!r} ({kind})" for c, kind, _ in unused)
+        flags = " ".join(f"{flag} {c}" for c, _, flag in unused)
+        log.warning("%s: column(s) %s look like metadata but are not used; to use them: %s", path.name, names, flags)
+
+
 def read_table(
     path: Path,
     *,
@@ -275,6 +288,7 @@ def read_table(
     if missing and len(frame):
         present = ", ".join(map(str, frame.columns))
         raise ValueError(f"{path.name}: no column(s) {', '.join(map(repr, missing))} (columns: {present})")
+    _warn_unused_columns(frame, path, columns, extra_columns)
     docs = []
     for index, (_, row) in enumerate(frame.iterrows()):
         docs.append(
