@@ -46,6 +46,24 @@ def _matrix(X, name: str = "X") -> np.ndarray:
     return X
 
 
+#: Rows are summed on a grid of ``2**-_MEAN_BITS`` in integers, so that a mean
+#: does not depend on the order of summation.
+_MEAN_BITS = 40
+
+
+def _exact_mean(X: np.ndarray) -> np.ndarray:
+    """Column means of ``X`` from exact integer sums of its values rounded to ``2**-40``.
+
+    The same bits on any machine, whatever NumPy's reduction order; differs
+    from the float mean by less than ``2**-41``.
+    """
+    scaled = np.rint(X * float(1 << _MEAN_BITS))
+    if np.max(np.abs(scaled), initial=0.0) * X.shape[0] >= 2.0**62:
+        raise ValueError("values too large to average exactly")
+    total = scaled.astype(np.int64).sum(axis=0, dtype=np.int64)
+    return total.astype(np.float64) / float(X.shape[0]) / float(1 << _MEAN_BITS)
+
+
 class LanguageCentering(BaseEstimator):
     """Subtract each language's mean embedding, then re-normalise.
 
@@ -96,13 +114,36 @@ class LanguageCentering(BaseEstimator):
         known = sorted(set(langs.tolist()) - {""})
         self.counts_ = {lang: int((langs == lang).sum()) for lang in known}
         self.means_ = {
-            lang: X[langs == lang].mean(axis=0)
+            lang: _exact_mean(X[langs == lang])
             for lang in known
             if self.counts_[lang] >= self.min_count
         }
-        self.global_mean_ = X.mean(axis=0)
+        self.global_mean_ = _exact_mean(X)
         self.n_features_in_ = X.shape[1]
         return self
+
+    def centre(self, X, languages: Sequence[str | None]) -> np.ndarray:
+        """Rows minus their language's mean, in float64, not normalised.
+
+        Only subtractions of the fitted means: the same bits on any machine
+        for the same input.
+
+        Returns
+        -------
+        ndarray of shape (n_rows, dim), float64
+        """
+        check_is_fitted(self, ["means_", "global_mean_"])
+        X = _matrix(X)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has dimension {X.shape[1]}, but LanguageCentering was fitted "
+                f"on dimension {self.n_features_in_}"
+            )
+        langs = _languages(languages, X.shape[0])
+        offsets = np.zeros_like(X)
+        for i, lang in enumerate(langs):
+            offsets[i] = self.means_.get(lang, self.global_mean_)
+        return X - offsets
 
     def transform(self, X, languages: Sequence[str | None]) -> np.ndarray:
         """Centre each row on its language's mean (global mean if none).
@@ -116,18 +157,7 @@ class LanguageCentering(BaseEstimator):
         -------
         ndarray of shape (n_rows, dim), float32
         """
-        check_is_fitted(self, ["means_", "global_mean_"])
-        X = _matrix(X)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has dimension {X.shape[1]}, but LanguageCentering was fitted "
-                f"on dimension {self.n_features_in_}"
-            )
-        langs = _languages(languages, X.shape[0])
-        offsets = np.zeros_like(X)
-        for i, lang in enumerate(langs):
-            offsets[i] = self.means_.get(lang, self.global_mean_)
-        centred = X - offsets
+        centred = self.centre(X, languages)
         if self.normalize:
             return l2_normalize(centred)
         return centred.astype(np.float32)

@@ -1,0 +1,115 @@
+"""The numbers behind the theme model's decisions are exact: no BLAS kernel, SIMD unit or thread count
+can change them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from coopthemes.themes.consensus import match_runs, run_seeds
+from coopthemes.themes.numerics import (
+    GRID_BITS,
+    canonical,
+    exact_dot,
+    float_to_grid,
+    grid_to_float,
+    nearest,
+    principal_start,
+)
+from conftest import ROOT
+
+
+def _vectors(n=300, dim=384, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, dim)).astype(np.float32)
+    return X / np.linalg.norm(X, axis=1, keepdims=True)
+
+
+def test_grid_vectors_are_integers_of_unit_length():
+    Q = canonical(_vectors())
+    assert np.array_equal(Q, np.rint(Q)) and np.abs(Q).max() <= 2**GRID_BITS
+    np.testing.assert_allclose(np.linalg.norm(Q, axis=1) / 2**GRID_BITS, 1.0, atol=1e-3)
+    assert np.array_equal(float_to_grid(grid_to_float(Q)), Q)
+    assert not canonical(np.zeros((1, 5))).any()
+
+
+def test_exact_dot_equals_the_integer_product_bit_for_bit():
+    Q = canonical(_vectors(200))
+    reference = (Q.astype(np.int64) @ Q.astype(np.int64).T).astype(np.float64) / 2.0**(2 * GRID_BITS)
+    assert np.array_equal(exact_dot(Q, Q), reference)
+    # any order of summation gives the same bits: sum the products column by column
+    by_column = np.zeros((50, 50))
+    for j in range(Q.shape[1]):
+        by_column += np.outer(Q[:50, j], Q[:50, j])
+    assert np.array_equal(by_column / 2.0**(2 * GRID_BITS), exact_dot(Q[:50], Q[:50]))
+
+
+def test_nearest_breaks_ties_by_index():
+    base = canonical(_vectors(5, 16, seed=1))
+    B = np.vstack([base[2], base[0], base[2], base[1], base[2]])  # rows 0, 2 and 4 are the same vector
+    idx, sim = nearest(base[2:3], B, 3)
+    assert idx.tolist() == [[0, 2, 4]] and np.all(sim == sim[0, 0])
+    idx, _ = nearest(B, B, 2, exclude_self=True)
+    assert idx[0].tolist() == [2, 4] and idx[2].tolist() == [0, 4]
+
+
+def test_principal_start_is_deterministic_and_spans_the_main_directions():
+    X = _vectors(400, 64)
+    X[:, 0] += 3.0 * np.sign(np.arange(400) % 2 - 0.5)  # one strong direction
+    Q = canonical(X)
+    a, b = principal_start(Q, 3), principal_start(Q.copy(), 3)
+    assert np.array_equal(a, b) and a.shape == (400, 3) and a.dtype == np.float32
+    assert abs(np.corrcoef(a[:, 0], X[:, 0])[0, 1]) > 0.95
+
+
+def test_run_seeds_and_matching():
+    assert run_seeds(0, 3) == run_seeds(0, 3) and run_seeds(0, 3) != run_seeds(1, 3)
+    labels = np.array([0, 0, 0, 0, 1, 1, 1, -1])
+    runs = np.array([[5, 5, 5, 5, 2, 2, 2, -1],      # both themes found
+                     [1, 1, 1, 1, 1, 1, 1, 1],       # one blob: theme 0 overlaps 4/8
+                     [3, 3, -1, -1, 4, 4, 4, 4]])    # theme 0 overlaps 2/4, theme 1 3/4
+    run_themes, stability = match_runs(runs, labels)
+    assert stability.tolist() == pytest.approx([1.0, 2 / 3])
+    assert run_themes[0].tolist() == [0, 0, 0, 0, 1, 1, 1, -1]
+    assert run_themes[1].tolist() == [0] * 8
+    assert run_themes[2].tolist() == [0, 0, -1, -1, 1, 1, 1, 1]
+
+
+_FIT = """
+import json, sys, numpy as np
+sys.path.insert(0, {tests!r})
+from conftest import FakeEmbedder
+from test_themes import parallel_corpus, _synonyms
+from coopthemes.config import ThemesConfig
+from coopthemes.themes import fit_themes
+corpus = parallel_corpus()
+emb = FakeEmbedder(synonyms=_synonyms(), offset=3.0)
+X = emb.embed(corpus["text"].tolist())
+m = fit_themes(corpus, X, embedder=emb, options=ThemesConfig(codebook_mode="off", min_cluster_size=20, n_runs=3))
+print(json.dumps({{"labels": m.labels_.tolist(), "runs": m.run_labels_.tolist(), "prob": m.probabilities_.tolist(),
+                  "map": m.theme_map()[["x", "y"]].to_numpy().tolist()}}))
+"""
+
+
+@pytest.mark.integration
+def test_theme_fit_is_identical_across_threads_and_simd_dispatch(tmp_path):
+    """The same fit with 1 and 2 BLAS threads and with NumPy's AVX-512 loops switched off (as on an AVX2 CPU)."""
+    import numpy
+
+    code = _FIT.format(tests=str(ROOT / "tests"))
+    features = numpy._core._multiarray_umath.__cpu_features__ if hasattr(numpy, "_core") else {}
+    avx512 = [f for f in ("AVX512F", "AVX512CD", "AVX512_SKX", "AVX512_CLX", "AVX512_CNL", "AVX512_ICL",
+                          "AVX512_SPR") if features.get(f)]
+    outs = []
+    for extra in ({"OPENBLAS_NUM_THREADS": "1"}, {"OPENBLAS_NUM_THREADS": "2"},
+                  {"OPENBLAS_NUM_THREADS": "2", "NPY_DISABLE_CPU_FEATURES": " ".join(avx512)}):
+        env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba"), **extra}
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=900)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        outs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    assert outs[0] == outs[1] == outs[2]
