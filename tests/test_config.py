@@ -10,7 +10,7 @@ from conftest import ROOT
 
 def test_defaults_and_the_bundled_example_configs():
     config = load_config()
-    assert config.corpus.path == "seeds" and config.themes.codebook_mode == "zeroshot"
+    assert config.corpus.path == "seeds" and config.themes.codebook_mode == "evidence"
     assert load_config(ROOT / "configs" / "seeds.yaml") == config
     unc = load_config(ROOT / "configs" / "unc_vi.yaml")
     assert unc.prevalence.group_column == "label" and unc.corpus.extra_columns == ("label",)

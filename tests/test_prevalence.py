@@ -13,6 +13,7 @@ from coopthemes.prevalence import (
     compute_prevalence,
     document_groups,
     excluded_counts,
+    share_ranges,
     theme_counts_by_document,
 )
 from coopthemes.schema import DOCUMENT_COLUMNS, validate_prevalence
@@ -561,3 +562,21 @@ def test_parquet_round_trip_gives_same_table(tiny, tmp_path):
             compute_prevalence(a, p, by=by, unit="passage", n_boot=100),
             compute_prevalence(a2, p2, by=by, unit="passage", n_boot=100),
         )
+
+
+def test_share_ranges_across_fits_by_hand():
+    """Two documents of Japan (2 and 1 passages): fit 0 puts all three in A; fit 1 one in A, one in B,
+    one nowhere. Passage shares of A: 3/3 and 1/3; document shares of A: 2/2 and 1/2."""
+    _, passages, _ = build([("d1", ["Japan"], 2020, ["A", "A"]), ("d2", ["Japan"], 2020, ["A"])])
+    runs = pd.DataFrame({
+        "run": [0, 0, 0, 1, 1, 1],
+        "passage_id": ["d1:000", "d1:001", "d2:000"] * 2,
+        "theme_id": [0, 0, 0, 0, 1, -1],
+        "theme": ["A", "A", "A", "A", "B", "(outlier)"],
+    })
+    by_passage = share_ranges(runs, passages, by="partner", unit="passage").set_index("theme")
+    assert by_passage.loc["A", ["share_min", "share_max"]].tolist() == pytest.approx([1 / 3, 1.0])
+    assert by_passage.loc["B", ["share_min", "share_max"]].tolist() == pytest.approx([0.0, 1 / 3])
+    by_document = share_ranges(runs, passages, by="partner", unit="document").set_index("theme")
+    assert by_document.loc["A", ["share_min", "share_max"]].tolist() == pytest.approx([0.5, 1.0])
+    assert by_document.loc["B", ["share_min", "share_max"]].tolist() == pytest.approx([0.0, 0.5])

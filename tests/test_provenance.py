@@ -276,3 +276,19 @@ def test_one_figure_and_one_table_from_the_command_line(results_dir, tmp_path):
     assert result.stdout.split() == [str(tmp_path / "tables" / f"theme_overview.{e}") for e in ("csv", "tex", "md")]
     result = report("figure", "no_such_figure", str(results_dir), str(tmp_path))
     assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+def test_unstable_themes_are_flagged_in_tables_and_figures(report, results_dir):
+    from coopthemes.report.figures import UNSTABLE_MARK, flag_unstable
+    from coopthemes.results import read_results
+
+    out, _ = report
+    overview = pd.read_csv(out / "tables" / "theme_overview.csv")
+    assert {"label_confidence", "stability", "unstable"} <= set(overview.columns)
+    assert overview.loc[overview["unstable"] == "yes", "theme_id"].tolist() == [4]
+    results = read_results(results_dir)
+    marked = flag_unstable(results, results.prevalence)
+    unstable = results.themes.loc[results.themes["unstable"], "theme"].iloc[0]
+    assert (marked.loc[results.prevalence["theme"] == unstable, "theme"] == unstable + UNSTABLE_MARK).all()
+    svg = (out / "prevalence_heatmap.svg").read_text(encoding="utf-8")
+    assert "(unstable)" in svg

@@ -73,6 +73,11 @@ def embedder():
 
 
 def _fit(corpus, X, **kwargs):
+    """Fit with three consensus runs unless told otherwise (the fake embedder needs no more)."""
+    if "options" in kwargs and kwargs["options"].n_runs == ThemesConfig().n_runs:
+        from dataclasses import replace
+
+        kwargs["options"] = replace(kwargs["options"], n_runs=3)
     model = fit_themes(corpus, X, **kwargs)
     return model.assignments(), model.themes(), model
 
@@ -85,23 +90,46 @@ def _consistency(assign: pd.DataFrame, corpus: pd.DataFrame) -> float:
 
 # -- codebook ----------------------------------------------------------------
 
-def test_bundled_codebook_has_the_cooperation_themes():
+def test_bundled_codebook_covers_public_security_and_defence_cooperation():
     cb = load_codebook()
-    assert 15 <= len(cb.themes) <= 20
+    assert 20 <= len(cb.themes) <= 30
     ids = set(cb.ids)
     for needed in ("cybercrime", "drugs", "terrorism", "judicial_assistance", "training_capacity",
                    "firefighting_rescue", "citizen_protection", "digital_transformation",
-                   "peacekeeping", "maritime_security", "pandemic", "political_trust"):
+                   "peacekeeping", "maritime_security", "pandemic", "political_trust",
+                   "defence_industry", "war_legacy", "joint_exercises", "commemoration", "education_scholarships"):
         assert needed in ids
     for theme in cb.themes:
         assert set(theme.descriptions) == {"vi", "fr", "en"}
         assert all(len(d) > 20 for d in theme.descriptions.values())
+        assert set(theme.keywords) == {"vi", "fr", "en"} and all(len(w) >= 2 for w in theme.keywords.values())
 
 
 FIRE_CODEBOOK = {"themes": [{
     "id": "fire", "label": "Fire and rescue",
     "descriptions": {"vi": "cháy cứu và lính lửa", "fr": "incendie sauvetage et pompiers flamme",
-                     "en": "fire rescue and firefighters blaze"}}]}
+                     "en": "fire rescue and firefighters blaze"},
+    "keywords": {"vi": ["cháy", "lửa"], "fr": ["incendie", "flamme*"], "en": ["fire", "blaze"]}}]}
+
+
+def test_keyword_evidence_ignores_lists_and_needs_the_embedding_to_agree():
+    from coopthemes.themes.labeling import KeywordMatcher, _sentence_evidence
+
+    cb = parse_codebook({"themes": [
+        {"id": "fire", "label": "Fire", "descriptions": {"en": "fire"}, "keywords": {"en": ["fire*", "rescue"]}},
+        {"id": "drugs", "label": "Drugs", "descriptions": {"en": "drugs"}, "keywords": {"en": ["drugs", "heroin"]}},
+        {"id": "cyber", "label": "Cyber", "descriptions": {"en": "cyber"}, "keywords": {"en": ["cybercrime"]}},
+    ]})
+    m = KeywordMatcher(cb)
+    args = {"list_themes": 3, "list_segments": 4, "list_item_words": 6}
+    assert _sentence_evidence("Firefighters of the two countries trained together.", "en", m, **args) == \
+        {0: {"fire*"}}
+    # a list of fields names three themes: not evidence
+    assert _sentence_evidence("They cooperate on fire safety, drugs and cybercrime.", "en", m, **args) == {}
+    # a keyword in a short item of an enumeration is not evidence; a long clause is
+    listed = "Areas: training, heroin, rescue, border security, and the fight against drugs along the river"
+    assert _sentence_evidence(listed, "en", m, **args) == {1: {"drugs"}}
+    assert m.sentence("No keyword here.", "en") == {} and m.sentence("fire", "fr") == {}
 
 
 def _codebook_data():
@@ -233,8 +261,8 @@ def test_alignment_puts_translations_in_one_theme(corpus, embedder):
 def test_fit_does_not_modify_embeddings_and_is_deterministic(corpus, embedder):
     X = embedder.embed(corpus["text"].tolist())
     before = X.copy()
-    cb = parse_codebook(_codebook_data())
-    opts = ThemesConfig(codebook_mode="guided", min_cluster_size=6)
+    cb = parse_codebook(FIRE_CODEBOOK)
+    opts = ThemesConfig(min_cluster_size=6)
     a1, t1, _ = _fit(corpus, X, embedder=embedder, codebook=cb, options=opts)
     np.testing.assert_array_equal(X, before)
     a2, t2, _ = _fit(corpus, X, embedder=embedder, codebook=cb, options=opts)
@@ -242,17 +270,19 @@ def test_fit_does_not_modify_embeddings_and_is_deterministic(corpus, embedder):
     pd.testing.assert_frame_equal(t1, t2)
 
 
-def test_zero_shot_codebook_names_matching_passages(corpus, embedder):
+def test_codebook_theme_on_keyword_evidence(corpus, embedder):
     X = embedder.embed(corpus["text"].tolist())
     cb = parse_codebook(FIRE_CODEBOOK)
-    assign, themes, model = _fit(corpus, X, embedder=embedder, codebook=cb,
-                                 options=ThemesConfig(min_cluster_size=6, codebook_threshold=0.2))
+    assign, themes, model = _fit(corpus, X, embedder=embedder, codebook=cb, options=ThemesConfig(min_cluster_size=6))
     merged = corpus.merge(assign, on="passage_id")
     fire = merged[merged["topic"] == "fire"]
     assert (fire["theme"] == "Fire and rescue").mean() >= 0.9
     assert (merged.loc[merged["topic"] != "fire", "theme"] != "Fire and rescue").all()
+    assert fire.loc[fire["theme"] == "Fire and rescue", "evidence"].str.startswith("Fire and rescue: ").all()
+    assert (merged.loc[merged["topic"] != "fire", "evidence"] == "").all()
     row = themes[themes["theme"] == "Fire and rescue"].iloc[0]
-    assert row["codebook_id"] == "fire"
+    assert row["codebook_id"] == "fire" and 0.5 <= row["label_confidence"] <= 1.0 and row["stability"] == 1.0
+    assert themes.loc[themes["codebook_id"].isna(), "label_confidence"].isna().all()
     words = top_terms_by_language(model.terms(), int(row["theme_id"]))
     assert sorted(words) == ["en", "fr", "vi"]
     assert set(words["fr"]) <= set(TOPICS["fire"]["fr"]) and words["fr"]
@@ -269,7 +299,7 @@ def test_save_load_restores_the_whole_fitted_state(tmp_path, corpus, embedder):
     X = embedder.embed(corpus["text"].tolist())
     cb = parse_codebook(FIRE_CODEBOOK)
     assign, themes, model = _fit(corpus, X, embedder=embedder, codebook=cb,
-                                 options=ThemesConfig(min_cluster_size=6, codebook_threshold=0.2), random_state=3)
+                                 options=ThemesConfig(min_cluster_size=6), random_state=3)
     tmap = model.theme_map()
     model.save(tmp_path / "model")
     assert (tmp_path / "model" / "bertopic" / "topic_embeddings.safetensors").is_file()
@@ -304,7 +334,7 @@ def test_transform_assigns_new_passages_to_fitted_themes(corpus, embedder):
     X = embedder.embed(corpus["text"].tolist())
     cb = parse_codebook(FIRE_CODEBOOK)
     assign, themes, model = _fit(corpus, X, embedder=embedder, codebook=cb,
-                                 options=ThemesConfig(min_cluster_size=6, codebook_threshold=0.2))
+                                 options=ThemesConfig(min_cluster_size=6))
     ids, probs = model.transform(corpus["text"], X, corpus["language"])
     fitted = assign.set_index("passage_id").loc[corpus["passage_id"], "theme_id"].to_numpy()
     cb_themes = themes.loc[themes["codebook_id"].notna(), "theme_id"].to_numpy()

@@ -50,7 +50,13 @@ _API = {
 __all__ = ["__version__", *sorted(_API)]
 
 
+#: Subpackages reachable as attributes (``coopthemes.validation.score_sheets``), imported on first use.
+_SUBMODULES = ("corpus", "embeddings", "plotting", "prevalence", "report", "tables", "themes", "validation")
+
+
 def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"coopthemes.{name}")
     try:
         module, attr = _API[name]
     except KeyError:
@@ -61,4 +67,4 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_API))
+    return sorted(set(globals()) | set(_API) | set(_SUBMODULES))

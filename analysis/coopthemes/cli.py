@@ -258,10 +258,25 @@ def _configure_logging(verbosity: int) -> None:
     _quiet_third_parties(verbosity)
 
 
+#: Commands that fit themes, and so need BERTopic.
+_NEEDS_BERTOPIC = ("themes", "run", "evaluate")
+#: BERTopic's light-weight install (its metadata would pull sentence-transformers and torch).
+BERTOPIC_INSTALL = "pip install --no-deps bertopic==0.17.4"
+
+
+def _missing_bertopic(command: str) -> bool:
+    import importlib.util
+
+    return command in _NEEDS_BERTOPIC and importlib.util.find_spec("bertopic") is None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``coopthemes`` command."""
     _setup_env()
     args = build_parser().parse_args(argv)
+    if _missing_bertopic(args.command):
+        print(f"error: BERTopic is not installed; complete the install with: {BERTOPIC_INSTALL}", file=sys.stderr)
+        return 2
     args.verbosity = int(getattr(args, "verbose", 0) or 0) - int(getattr(args, "quiet", 0) or 0)
     _configure_logging(args.verbosity)
     from .config import ConfigError

@@ -317,13 +317,40 @@ class ThemesConfig(_Section):
     ----------
     codebook : str or None
         A codebook YAML file; None reads the bundled ``cooperation.yaml``.
-    codebook_mode : {"zeroshot", "guided", "off"}
-        How the codebook guides BERTopic.
-    codebook_threshold : float
-        Minimum cosine similarity (of centred vectors) between a passage and a
-        codebook theme for the passage to take that theme.
+    codebook_mode : {"evidence", "off"}
+        ``"evidence"``: a passage takes a codebook theme on keyword evidence
+        that the embedding agrees with (:mod:`coopthemes.themes.labeling`);
+        codebook themes smaller than the minimum theme size are dissolved and
+        the rest of the passages form discovered themes. ``"off"``: discovered
+        themes only.
+    min_theme_size : int
+        A codebook theme is kept when at least this many passages discuss it
+        (otherwise its passages go to discovered themes, which HDBSCAN makes
+        of at least ``min_cluster_size`` passages).
+    codebook_lead_passages : int
+        The first passages of each document (title and lead) in which keyword
+        evidence needs only a looser agreement of the embedding.
+    codebook_lead_rank, codebook_body_rank : int
+        The codebook theme must be among the ``rank + 1`` codebook themes most
+        similar to the passage: in the lead and in the body (0: the most similar).
+    codebook_list_themes : int
+        A sentence naming the keywords of this many themes or more is a list
+        ("cooperation in defence, economy, training..."), not evidence.
+    codebook_list_segments, codebook_list_item_words : int
+        In a sentence cut into this many items or more by commas, semicolons
+        or colons, a keyword in an item of at most this many words is a list
+        item, not evidence.
     align : bool
         Centre embeddings per language before clustering.
+    neutralize : bool
+        Mask the identity of counterparts (countries, organisations,
+        demonyms, capitals, personal names) in the text that is embedded and
+        counted for top terms, so that themes gather what is done rather than
+        with whom (:mod:`coopthemes.corpus.neutralize`).
+    fit_in_scope_only : bool
+        Fit themes on the passages of in-scope documents only (those that
+        show a relation of the home country with a counterpart); the other
+        passages are then assigned to the fitted themes.
     min_cluster_size : int or None
         HDBSCAN's ``min_cluster_size``; None scales it to the corpus (2% of
         the passages, within [5, 200]).
@@ -338,8 +365,26 @@ class ThemesConfig(_Section):
         (on 8,178 UNC passages: 2 clusters, NMI 0.10; with the limit: 13,
         NMI 0.26).
     n_neighbors, n_components, min_dist : UMAP settings.
-    outlier_strategy : {"embeddings", "c-tf-idf", "distributions", "none"}
-        BERTopic's ``reduce_outliers`` strategy; ``"none"`` keeps outliers.
+    n_runs : int
+        UMAP + HDBSCAN fits whose consensus makes the themes, each seeded from
+        the run's seed (1: a single fit, no consensus).
+    consensus_min_share : float
+        Passages share a discovered theme where they are together in at least
+        this share of the fits, on average (average linkage on the co-association).
+    smoothing_rounds : int
+        Rounds in which each fitted passage takes the theme its
+        ``n_neighbors`` nearest passages (similarity-weighted) hold most:
+        translations and near-paraphrases end up in one theme.
+    n_jobs : int or None
+        Fits run at once (worker processes); None: one per core. The themes
+        do not depend on it.
+    min_stability : float
+        A theme that reappears (Jaccard overlap >= 0.5) in fewer than this
+        share of the fits is flagged unstable in tables and figures.
+    outlier_strategy : {"embeddings", "none"}
+        ``"embeddings"``: an outlier joins the theme whose centre is most
+        similar, when the similarity reaches ``outlier_threshold``;
+        ``"none"`` keeps outliers.
     outlier_threshold : float
         Minimum similarity for an outlier to be reassigned.
     top_n_terms : int
@@ -359,16 +404,29 @@ class ThemesConfig(_Section):
     section = "themes"
 
     codebook: str | None = None
-    codebook_mode: str = setting("zeroshot", choices=("zeroshot", "guided", "off"))
-    codebook_threshold: float = setting(0.2, ge=-1.0, le=1.0)
+    codebook_mode: str = setting("evidence", choices=("evidence", "off"))
+    min_theme_size: int = setting(5, ge=1, le=1_000_000)
+    codebook_lead_passages: int = setting(1, ge=0, le=100)
+    codebook_lead_rank: int = setting(3, ge=0, le=100)
+    codebook_body_rank: int = setting(0, ge=0, le=100)
+    codebook_list_themes: int = setting(3, ge=2, le=100)
+    codebook_list_segments: int = setting(4, ge=2, le=100)
+    codebook_list_item_words: int = setting(6, ge=0, le=100)
     align: bool = True
+    neutralize: bool = True
+    fit_in_scope_only: bool = False
     min_cluster_size: int | None = setting(None, ge=2, le=1_000_000)
     min_samples: int | None = setting(None, ge=1, le=1_000_000)
     max_cluster_share: float | None = setting(0.5, gt=0.0, le=1.0)
     n_neighbors: int = setting(15, ge=2, le=1000)
     n_components: int = setting(5, ge=2, le=100)
     min_dist: float = setting(0.0, ge=0.0, le=1.0)
-    outlier_strategy: str = setting("embeddings", choices=("embeddings", "c-tf-idf", "distributions", "none"))
+    n_runs: int = setting(15, ge=1, le=200)
+    consensus_min_share: float = setting(0.4, gt=0.0, le=1.0)
+    smoothing_rounds: int = setting(3, ge=0, le=50)
+    n_jobs: int | None = setting(None, ge=1, le=1024)
+    min_stability: float = setting(0.5, ge=0.0, le=1.0)
+    outlier_strategy: str = setting("embeddings", choices=("embeddings", "none"))
     outlier_threshold: float = setting(0.0, ge=-1.0, le=1.0)
     top_n_terms: int = setting(10, ge=1, le=1000)
     n_representative: int = setting(3, ge=1, le=1000)

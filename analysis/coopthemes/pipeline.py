@@ -85,6 +85,9 @@ class Embedded:
     ----------
     passages : DataFrame
         The kept passages, sorted by ``passage_id``, in the order of ``vectors``.
+    texts : list of str
+        What was embedded: the passages' text, partner-neutral when
+        ``themes.neutralize`` (:mod:`coopthemes.corpus.neutralize`).
     vectors : ndarray of shape (n_passages, dim)
     embedder : Embedder
     cache : dict
@@ -92,6 +95,7 @@ class Embedded:
     """
 
     passages: pd.DataFrame
+    texts: list
     vectors: np.ndarray
     embedder: object
     cache: dict
@@ -113,7 +117,7 @@ def embed_stage(kept: pd.DataFrame, config: RunConfig, *, show_progress: bool | 
     e = config.embeddings
     embedder = get_embedder(e.backend, batch_size=e.batch_size, show_progress=show_progress,
                             num_threads=e.num_threads)
-    texts = kept["text"].tolist()
+    texts = theme_texts(kept, config)
     if e.backend == "tfidf-svd":
         embedder.fit(texts)
     cache = EmbeddingCache(e.cache_dir, show_progress=show_progress)
@@ -129,7 +133,19 @@ def embed_stage(kept: pd.DataFrame, config: RunConfig, *, show_progress: bool | 
         vectors = embed_distributed(client, source, texts, ids, cache=cache)
     stats = cache.cache_stats
     counts = {k: int(getattr(stats, k)) for k in ("hits", "misses", "model_calls", "texts_embedded")}
-    return Embedded(passages=kept, vectors=vectors, embedder=embedder, cache=counts)
+    return Embedded(passages=kept, texts=texts, vectors=vectors, embedder=embedder, cache=counts)
+
+
+def theme_texts(kept: pd.DataFrame, config: RunConfig) -> list[str]:
+    """The text of each kept passage as the theme model sees it: partner-neutral unless switched off."""
+    texts = kept["text"].astype(str).tolist()
+    if not config.themes.neutralize:
+        return texts
+    from .corpus.gazetteer import load_gazetteer
+    from .corpus.neutralize import neutralize_all
+
+    languages = [None if pd.isna(v) else str(v) for v in kept["language"]]
+    return neutralize_all(texts, languages, gazetteer=load_gazetteer(config.corpus.gazetteer))
 
 
 def themes_cache_dir(config: RunConfig) -> Path:
@@ -137,13 +153,16 @@ def themes_cache_dir(config: RunConfig) -> Path:
     return Path(config.embeddings.cache_dir).parent / "themes"
 
 
-def themes_stage(embedded: Embedded, config: RunConfig, *, cache: bool | None = None):
+def themes_stage(embedded: Embedded, config: RunConfig, *, cache: bool | None = None,
+                 documents: pd.DataFrame | None = None, show_progress: bool | None = None):
     """Fit themes on the embedded passages, or reuse an identical earlier fit.
 
     With ``config.themes.cache`` (default) a fit is stored under
     :func:`themes_cache_dir` and reused when everything it depends on is the
     same (:class:`~coopthemes.themes.cache.ThemeFitCache`); ``cache``
-    overrides the config. The model's theme map is computed with it.
+    overrides the config. The model's theme map is computed with it. With
+    ``themes.fit_in_scope_only``, ``documents`` (with its ``in_scope``
+    column) says which passages the model is fitted on.
 
     Returns
     -------
@@ -155,23 +174,55 @@ def themes_stage(embedded: Embedded, config: RunConfig, *, cache: bool | None = 
 
     t = config.themes
     codebook = load_codebook(t.codebook, languages=config.corpus.languages) if t.codebook_mode != "off" else None
+    fit_on = _fit_on(embedded.passages, documents) if t.fit_in_scope_only else None
+    passages = embedded.passages.assign(text=embedded.texts)
+    if fit_on is not None:
+        passages = passages.assign(fit_on=fit_on)
     use_cache = t.cache if cache is None else cache
     store = ThemeFitCache(themes_cache_dir(config)) if use_cache else None
     key = None
     if store is not None:
-        key = store.key(embedded.passages, embedded.vectors, options=t, random_state=config.seed,
+        key = store.key(passages, embedded.vectors, options=t, random_state=config.seed,
                         codebook=codebook, embedder=embedded.embedder)
         model = store.load(key, embedder=embedded.embedder)
         if model is not None:
             model.from_cache_ = True
             return model
-    model = fit_themes(embedded.passages, embedded.vectors, embedder=embedded.embedder, codebook=codebook,
-                       options=t, random_state=config.seed)
+    with _progress_bar(t.n_runs, "theme fits", show_progress) as bar:
+        model = fit_themes(passages, embedded.vectors, embedder=embedded.embedder, codebook=codebook,
+                           options=t, random_state=config.seed, fit_on=fit_on, progress=bar)
     model.theme_map()
     if store is not None:
         store.store(key, model)
     model.from_cache_ = False
     return model
+
+
+@contextmanager
+def _progress_bar(total: int, desc: str, show: bool | None):
+    """A callback ``update(done)`` over a tqdm bar on a terminal; a no-op otherwise."""
+    import sys
+
+    if not (sys.stderr.isatty() if show is None else show):
+        yield None
+        return
+    from tqdm.auto import tqdm
+
+    with tqdm(total=total, desc=desc, unit="fit", leave=False) as bar:
+        yield lambda done: bar.update(done - bar.n)
+
+
+def _fit_on(kept: pd.DataFrame, documents: pd.DataFrame | None) -> np.ndarray:
+    """Which kept passages belong to in-scope documents (all, when the documents do not say)."""
+    if documents is None or "in_scope" not in documents.columns:
+        log.warning("themes.fit_in_scope_only: the documents have no in_scope column; fitting on every passage")
+        return np.ones(len(kept), dtype=bool)
+    scope = documents.set_index("doc_id")["in_scope"].astype("boolean").fillna(False)
+    mask = kept["doc_id"].map(scope).fillna(False).to_numpy(dtype=bool)
+    if mask.sum() < 3:
+        log.warning("themes.fit_in_scope_only: only %d in-scope passages; fitting on every passage", int(mask.sum()))
+        return np.ones(len(kept), dtype=bool)
+    return mask
 
 
 @dataclass
@@ -194,9 +245,14 @@ class PrevalenceResult:
     effects: pd.DataFrame | None
 
 
-def prevalence_stage(assignments, passages, documents, config: RunConfig) -> PrevalenceResult:
-    """Shares by group, by year and by both, for passages and documents; the regression."""
-    from .prevalence import compute_prevalence, excluded_counts
+def prevalence_stage(assignments, passages, documents, config: RunConfig, *,
+                     run_assignments: pd.DataFrame | None = None) -> PrevalenceResult:
+    """Shares by group, by year and by both, for passages and documents; the regression.
+
+    With ``run_assignments`` (each consensus fit's themes), every share also
+    gets ``share_min`` and ``share_max``: its range across the fits.
+    """
+    from .prevalence import compute_prevalence, excluded_counts, share_ranges
 
     p = config.prevalence
     extra = documents.drop(columns=[c for c in ("year", "partners") if c in documents.columns])
@@ -208,6 +264,10 @@ def prevalence_stage(assignments, passages, documents, config: RunConfig) -> Pre
                 assignments, passages, by=breakdown.columns, unit=unit, n_boot=p.n_boot, seed=config.seed,
                 min_group_size=p.min_group_size, ci=p.ci, group_columns=group_columns,
             )
+            if run_assignments is not None:
+                ranges = share_ranges(run_assignments, passages, by=breakdown.columns, unit=unit,
+                                      group_columns=group_columns)
+                df = df.merge(ranges, on=[*breakdown.columns, "theme"], how="left", validate="1:1")
             frames.append(df.assign(breakdown=breakdown.name))
         ex = excluded_counts(passages, by=breakdown.columns, group_columns=group_columns)
         notes.append(ex.assign(breakdown=breakdown.name))
@@ -275,10 +335,10 @@ def run(
         with _timed(timings, "embeddings"):
             embedded = embed_stage(kept, config, show_progress=show_progress, client=client)
     with _timed(timings, "themes"):
-        model = themes_stage(embedded, config)
+        model = themes_stage(embedded, config, documents=documents, show_progress=show_progress)
     assignments = model.assignments()
     with _timed(timings, "prevalence"):
-        prev = prevalence_stage(assignments, passages, documents, config)
+        prev = prevalence_stage(assignments, passages, documents, config, run_assignments=model.run_assignments())
     themes = model.themes()
     info = {
         "config": config_to_dict(config),

@@ -34,6 +34,7 @@ __all__ = [
     "OUTLIER_THEME",
     "UNITS",
     "compute_prevalence",
+    "share_ranges",
     "document_groups",
     "excluded_counts",
     "theme_counts_by_document",
@@ -115,6 +116,26 @@ def _count_matrix(
     )
     totals = merged.groupby("doc_id").size().reindex(doc_ids).astype(np.int64)
     return counts, totals
+
+
+def _discussed(assignments: pd.DataFrame, matrix: pd.DataFrame) -> np.ndarray:
+    """Documents x themes (as ``matrix``): 1 where a passage of the document also discusses the theme.
+
+    The ``also_discusses`` column of the assignments (lists of theme names:
+    codebook themes a passage shows evidence of besides its own) is optional;
+    without it nothing is added.
+    """
+    out = np.zeros(matrix.shape, dtype=np.int64)
+    if "also_discusses" not in assignments.columns:
+        return out
+    doc_of = assignments["passage_id"].map(lambda pid: str(pid).rsplit(":", 1)[0])
+    col = {t: j for j, t in enumerate(matrix.columns)}
+    row = {d: i for i, d in enumerate(matrix.index)}
+    for doc, themes in zip(doc_of, assignments["also_discusses"]):
+        for theme in (themes if isinstance(themes, list | tuple | np.ndarray) else ()):
+            if theme in col and doc in row:
+                out[row[doc], col[theme]] = 1
+    return out
 
 
 def theme_counts_by_document(
@@ -485,7 +506,8 @@ def compute_prevalence(
     unit : {"passage", "document"}
         ``"passage"``: share of the group's kept passages in the theme.
         ``"document"``: share of the group's documents (with kept passages)
-        having at least one passage in the theme.
+        having at least one passage in the theme, or, when the assignments
+        have an ``also_discusses`` column, one passage that discusses it.
     n_boot : int, default 2000
         Bootstrap replicates. Each group resamples its documents with
         replacement; the passage share of a replicate is the ratio of the
@@ -520,6 +542,8 @@ def compute_prevalence(
     themes = list(matrix.columns)
     row_of = pd.Series(np.arange(len(matrix)), index=matrix.index)
     counts_all = matrix.to_numpy(dtype=np.int64).reshape(len(matrix), len(themes))
+    if unit == "document":  # an article is in a theme when one of its passages belongs to it or discusses it
+        counts_all = counts_all + _discussed(assignments, matrix)
     totals_all = totals.to_numpy(dtype=np.int64)
 
     frames = []
@@ -536,6 +560,72 @@ def compute_prevalence(
             frame[column] = value
         frames.append(frame)
     return _assemble(frames, groups, by, unit, _excluded_attr(kept, unknown, by))
+
+
+def share_ranges(
+    run_assignments: pd.DataFrame,
+    passages: pd.DataFrame,
+    *,
+    by: str | Sequence[str],
+    unit: str,
+    group_columns: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The lowest and highest share of each theme in each group across the fits of a consensus.
+
+    A share computed on the consensus themes hides how much the clustering
+    itself moves it. Each fit's themes (mapped to the consensus themes, see
+    :meth:`coopthemes.ThemeModel.run_assignments`) give a share of their
+    own; this returns their range, beside which the bootstrap interval over
+    documents says how much the sampling of documents moves it.
+
+    Parameters
+    ----------
+    run_assignments : DataFrame
+        ``run, passage_id, theme_id, theme``: one row per fit and kept
+        passage (``theme_id`` -1: no theme in that fit).
+    passages, by, unit, group_columns
+        As in :func:`compute_prevalence`.
+
+    Returns
+    -------
+    DataFrame
+        ``<by...>, theme, share_min, share_max``, sorted like :func:`compute_prevalence`.
+    """
+    by = _normalise_by(by)
+    if unit not in UNITS:
+        raise ValueError(f"unit: expected one of {UNITS}, got {unit!r}")
+    kept = _kept_passages(passages)
+    groups, _ = _resolve_groups(kept, by, group_columns)
+    themes = sorted(set(run_assignments.loc[run_assignments["theme_id"] >= 0, "theme"].astype(str)))
+    frames = []
+    for _, run in run_assignments.groupby("run", sort=True):
+        outlier = run["theme_id"].to_numpy() < 0
+        assignments = pd.DataFrame({
+            "passage_id": run["passage_id"].to_numpy(), "theme_id": run["theme_id"].to_numpy(),
+            "theme": run["theme"].where(~outlier, OUTLIER_THEME).to_numpy(), "probability": 0.0,
+            "is_outlier": outlier,
+        })
+        matrix, totals = _count_matrix(assignments, kept, False)
+        matrix = matrix.reindex(columns=themes, fill_value=0)
+        counts = matrix.to_numpy(dtype=np.int64).reshape(len(matrix), len(themes))
+        if unit == "document":
+            counts = counts + _discussed(run, matrix)
+            counts, totals = (counts > 0).astype(np.int64), pd.Series(1, index=totals.index)
+        row_of = pd.Series(np.arange(len(matrix)), index=matrix.index)
+        for key, sub in groups.groupby(list(by), sort=True, dropna=False):
+            key = key if isinstance(key, tuple) else (key,)
+            rows = row_of.reindex(sub["doc_id"]).to_numpy()
+            frame = pd.DataFrame({"theme": themes,
+                                  "share": counts[rows].sum(axis=0) / float(totals.to_numpy()[rows].sum())})
+            for column, value in zip(by, key, strict=True):
+                frame[column] = value
+            frames.append(frame)
+    columns = [*by, "theme", "share_min", "share_max"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    table = pd.concat(frames, ignore_index=True)
+    out = table.groupby([*by, "theme"], sort=True, dropna=False)["share"].agg(["min", "max"]).reset_index()
+    return out.rename(columns={"min": "share_min", "max": "share_max"})[columns]
 
 
 def _excluded_attr(kept: pd.DataFrame, unknown: pd.DataFrame, by: tuple[str, ...]) -> dict:

@@ -17,6 +17,7 @@ __all__ = [
     "ASSIGNMENT_COLUMNS",
     "Breakdown",
     "TERM_COLUMNS",
+    "THEME_EVIDENCE_COLUMNS",
     "breakdowns_for",
     "select_prevalence",
     "DOCUMENT_COLUMNS",
@@ -107,7 +108,10 @@ THEME_COLUMNS = (
     "theme_id",
     "theme",
     "codebook_id",
+    "label_confidence",
     "size",
+    "stability",
+    "unstable",
     "language_mix",
     "representative_passages",
 )
@@ -180,9 +184,14 @@ def validate_assignments(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+#: Theme columns a table may lack (written before they existed, or built by hand): a
+#: codebook label's confidence, the theme's stability across fits and its flag.
+THEME_EVIDENCE_COLUMNS = ("label_confidence", "stability", "unstable")
+
+
 def validate_themes(df: pd.DataFrame) -> pd.DataFrame:
-    """Check the ``themes`` table; return it unchanged."""
-    _require(df, THEME_COLUMNS, "themes")
+    """Check the ``themes`` table; return it unchanged (:data:`THEME_EVIDENCE_COLUMNS` may be absent)."""
+    _require(df, [c for c in THEME_COLUMNS if c not in THEME_EVIDENCE_COLUMNS], "themes")
     _unique(df, "theme_id", "themes")
     return df
 

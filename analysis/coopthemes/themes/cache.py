@@ -93,7 +93,7 @@ class ThemeFitCache:
         feed({"options": config_to_dict(options), "random_state": int(random_state)})
         feed(None if codebook is None else codebook_to_dict(codebook))
         feed(embedder_identity(embedder).as_dict())
-        for column in ("passage_id", "doc_id", "language", "text"):
+        for column in ("passage_id", "doc_id", "language", "text", "fit_on"):
             feed(passages[column].astype(str).tolist() if column in passages else None)
         X = np.ascontiguousarray(vectors, dtype=np.float32)
         feed(list(X.shape))

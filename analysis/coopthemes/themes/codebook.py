@@ -54,7 +54,7 @@ class CodebookTheme:
         out = [self.descriptions[language]]
         words = self.keywords.get(language, ())
         if words:
-            out.append(", ".join(words))
+            out.append(", ".join(w.rstrip("*") for w in words))
         return out
 
 
@@ -232,8 +232,8 @@ def codebook_from_dict(data: dict) -> Codebook:
 
 
 def seed_words(theme: CodebookTheme) -> list[str]:
-    """A theme's keywords in every language (its label when it has none)."""
+    """A theme's keywords in every language, without wildcards (its label when it has none)."""
     words = []
     for lang in sorted(theme.keywords):
-        words.extend(theme.keywords[lang])
+        words.extend(w.rstrip("*") for w in theme.keywords[lang])
     return words or [theme.label]

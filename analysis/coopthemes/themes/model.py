@@ -1,4 +1,4 @@
-"""Cross-lingual cooperation themes: BERTopic + UMAP + HDBSCAN, guided by a codebook.
+"""Cross-lingual cooperation themes: a consensus of seeded UMAP + HDBSCAN fits, named by a codebook.
 
 :class:`ThemeModel` follows scikit-learn's estimator rules: ``__init__``
 stores parameters, sub-models are built in :meth:`ThemeModel.fit`, fitted
@@ -6,18 +6,24 @@ attributes end in ``_``.
 
 What it does, in order:
 
-1. copies the passage embeddings (BERTopic's guided mode overwrites its input);
-2. centres them per language (:class:`~coopthemes.embeddings.LanguageCentering`),
-   so that themes gather translations rather than languages;
-3. builds one vector per codebook theme from its descriptions and keywords in
-   every language, each centred with its own language's mean;
-4. fits BERTopic with ``language="multilingual"``, a seeded UMAP, HDBSCAN, a
-   vectorizer that segments Vietnamese into words, and the codebook as
-   zero-shot topics (or as guided seed topics): passages close enough to a
-   codebook theme take it, the rest are clustered into discovered themes;
-5. reduces outliers with a configurable strategy, keeping ``is_outlier``;
+1. centres the passage embeddings per language
+   (:class:`~coopthemes.embeddings.LanguageCentering`), so that themes gather
+   translations rather than languages, and puts them on an exact integer grid
+   (:mod:`.numerics`), so that no machine can change a decision;
+2. fits ``n_runs`` seeded UMAP + HDBSCAN models on the same exact
+   nearest-neighbour graph and forms their consensus (:mod:`.consensus`):
+   passages together in at least half of the fits share a theme; each theme
+   carries its stability (the share of fits in which it reappears);
+3. above ``max_fit_passages``, fits on a seeded sample and assigns the other
+   passages by a vote of their nearest fitted neighbours;
+4. reassigns outliers to the nearest theme (``outlier_strategy``), keeping
+   ``is_outlier``;
+5. names themes from the codebook where a theme's centre is close enough to a
+   codebook theme's descriptions;
 6. describes each theme: top terms per language (c-TF-IDF over that
-   language's passages only), language mix and representative passages.
+   language's passages only), language mix and representative passages; and
+   keeps a BERTopic model of the themes (:attr:`ThemeModel.bertopic_`) for
+   BERTopic's own tools.
 """
 
 from __future__ import annotations
@@ -35,8 +41,11 @@ import pandas as pd
 from ..config import ThemesConfig, config_to_dict
 from ..embeddings.base import embedder_identity
 from ..schema import validate_assignments, validate_terms, validate_themes
-from .codebook import Codebook, codebook_from_dict, codebook_to_dict, seed_words
-from .terms import describe_themes, theme_centroids
+from .codebook import Codebook, codebook_from_dict, codebook_to_dict
+from .consensus import fit_consensus
+from .labeling import CodebookEvidence, codebook_evidence
+from .numerics import canonical, exact_dot, float_to_grid, grid_to_float, nearest, portable_numba, principal_start
+from .terms import describe_themes
 from .tokenize import make_vectorizer, segment_all
 
 __all__ = ["ThemeModel", "auto_min_cluster_size", "auto_min_samples", "max_cluster_size"]
@@ -44,7 +53,10 @@ __all__ = ["ThemeModel", "auto_min_cluster_size", "auto_min_samples", "max_clust
 log = logging.getLogger(__name__)
 
 #: Format of a saved model folder.
-MODEL_FORMAT = "coopthemes-theme-model/2"
+MODEL_FORMAT = "coopthemes-theme-model/3"
+
+#: Name of the pseudo-theme of passages without a theme.
+OUTLIER_LABEL = "(outlier)"
 
 
 def auto_min_cluster_size(n_passages: int) -> int:
@@ -53,7 +65,7 @@ def auto_min_cluster_size(n_passages: int) -> int:
 
 
 def fit_sample(n: int, *, max_passages: int | None, random_state: int) -> np.ndarray:
-    """Sorted indices of the passages BERTopic is fitted on: all, or a seeded sample."""
+    """Sorted indices of the passages the model is fitted on: all, or a seeded sample."""
     if max_passages is None or n <= max_passages:
         return np.arange(n)
     rng = np.random.default_rng(random_state)
@@ -72,23 +84,19 @@ def auto_min_samples(min_cluster_size: int) -> int:
     return int(min(min_cluster_size, max(2, round(min_cluster_size / 5))))
 
 
-def _numba_cache() -> None:
+def _numba_setup() -> None:
     if "NUMBA_CACHE_DIR" not in os.environ:
         root = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
         os.environ["NUMBA_CACHE_DIR"] = str(root / "coopthemes" / "numba")
+    portable_numba()
 
 
-def _normalise(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=-1, keepdims=True)
-    return x / np.where(norms == 0, 1.0, norms)
-
-
-def codebook_vectors(codebook: Codebook, embedder, centring) -> np.ndarray:
-    """One unit vector per codebook theme, shape (n_themes, dim).
+def codebook_grid(codebook: Codebook, embedder, centring) -> np.ndarray:
+    """One grid vector per codebook theme, shape (n_themes, dim).
 
     Each description and keyword list is embedded, centred with the mean of
     its own language (when ``centring`` is given), and the theme's vectors are
-    averaged.
+    summed (exactly) and put on the grid.
     """
     texts, langs, owner = [], [], []
     for i, theme in enumerate(codebook.themes):
@@ -97,12 +105,68 @@ def codebook_vectors(codebook: Codebook, embedder, centring) -> np.ndarray:
                 texts.append(text)
                 langs.append(lang)
                 owner.append(i)
-    vecs = np.asarray(embedder.embed(texts), dtype=np.float32)
-    if centring is not None:
-        vecs = centring.transform(vecs, langs)
+    vecs = np.asarray(embedder.embed(texts), dtype=np.float64)
+    Q = canonical(centring.centre(vecs, langs) if centring is not None else vecs)
     owner = np.asarray(owner)
-    out = np.stack([vecs[owner == i].mean(axis=0) for i in range(len(codebook.themes))])
-    return _normalise(out).astype(np.float32)
+    return canonical(np.stack([Q[owner == i].sum(axis=0) for i in range(len(codebook.themes))]))
+
+
+def theme_centres(Q: np.ndarray, labels: np.ndarray, n_themes: int) -> np.ndarray:
+    """Grid centre of each theme (exact sums of its grid vectors), shape (n_themes, dim)."""
+    sums = np.zeros((n_themes, Q.shape[1]))
+    for t in range(n_themes):
+        sums[t] = Q[labels == t].sum(axis=0)
+    return canonical(sums)
+
+
+def smooth(labels: np.ndarray, neighbours: np.ndarray, similarities: np.ndarray, *, rounds: int) -> np.ndarray:
+    """Each passage takes the theme its neighbours hold most (similarity-weighted), ``rounds`` times.
+
+    Passages without a theme (-1) stay without one and do not vote; a
+    passage keeps its theme where that theme ties for the most weight.
+    """
+    labels = labels.copy()
+    if rounds <= 0 or not (labels >= 0).any():
+        return labels
+    n, k = neighbours.shape
+    rows = np.arange(n)
+    for _ in range(rounds):
+        weights = np.zeros((n, int(labels.max()) + 1))
+        for j in range(k):  # a fixed order of additions
+            nb = labels[neighbours[:, j]]
+            ok = nb >= 0
+            np.add.at(weights, (rows[ok], nb[ok]), np.maximum(similarities[ok, j], 0.0))
+        best = np.argmax(weights, axis=1)
+        has = labels >= 0
+        keep = weights[rows, np.maximum(labels, 0)] >= weights[rows, best]
+        new = np.where(keep, labels, best)
+        new[~has] = -1
+        new[has & (weights.max(axis=1) <= 0)] = labels[has & (weights.max(axis=1) <= 0)]
+        if np.array_equal(new, labels):
+            break
+        labels = new
+    return labels
+
+
+def vote(Q_new: np.ndarray, Q_ref: np.ndarray, labels_ref: np.ndarray, k: int) -> np.ndarray:
+    """Theme of each new row by a similarity-weighted vote of its ``k`` nearest labelled reference rows.
+
+    Reference rows without a theme (-1) do not vote; a row whose neighbours
+    all lack one stays -1. Ties go to the smaller theme id.
+    """
+    labelled = np.flatnonzero(labels_ref >= 0)
+    out = np.full(Q_new.shape[0], -1, dtype=np.int64)
+    if Q_new.shape[0] == 0 or labelled.size == 0:
+        return out
+    idx, sim = nearest(Q_new, Q_ref[labelled], k)
+    neighbour_labels = labels_ref[labelled][idx]
+    n_themes = int(labels_ref.max()) + 1
+    weights = np.zeros((Q_new.shape[0], n_themes))
+    for j in range(idx.shape[1]):  # a fixed order of additions
+        np.add.at(weights, (np.arange(Q_new.shape[0]), neighbour_labels[:, j]), np.maximum(sim[:, j], 0.0))
+    out[:] = np.argmax(weights, axis=1)
+    out[weights.max(axis=1) <= 0] = -1
+    return out
 
 
 class ThemeModel:
@@ -111,27 +175,32 @@ class ThemeModel:
     Parameters
     ----------
     embedder : coopthemes.embeddings.Embedder
-        Embeds codebook descriptions; BERTopic sees it through
-        :class:`~coopthemes.themes.bertopic_adapter.BertopicEmbedder`, so
-        zero-shot and guided modes run.
+        Embeds codebook descriptions (and, through BERTopic's view of it,
+        anything BERTopic's tools embed).
     codebook : Codebook or None
         Themes to look for; ``None`` discovers themes only.
     options : ThemesConfig
         The theme settings (the ``themes`` section of a configuration).
     random_state : int
-        Seed of UMAP and of every other random step.
+        The seed from which every fit's seed is derived.
 
     Attributes
     ----------
     labels_ : ndarray of int, shape (n_passages,)
         Theme of each fitted passage (-1: outlier, when outliers are kept).
     is_outlier_ : ndarray of bool
-        Whether HDBSCAN left the passage out before outlier reduction.
+        Whether the consensus left the passage out before outlier reduction.
     probabilities_ : ndarray of float
-        Assignment strength.
+        Assignment strength: cosine similarity to the theme's centre.
+    run_labels_ : ndarray of int, shape (n_runs, n_passages)
+        Each fit's themes, mapped to the consensus themes and processed as
+        the consensus is (extended to unfitted passages, outliers reduced):
+        the basis of the share ranges across fits.
+    stability_ : ndarray of float, shape (n_themes,)
+        Share of the fits in which each theme reappears (Jaccard >= 0.5).
     passage_ids_, languages_, tokens_ : list of str
-    embeddings_ : ndarray of shape (n_passages, dim)
-        The centred unit vectors the model was fitted on.
+    embeddings_ : ndarray of shape (n_passages, dim), float32
+        The centred unit vectors on the model's grid.
     themes_, terms_ : DataFrame
         The ``themes`` and ``terms`` tables.
     min_cluster_size_, n_fit_ : int
@@ -147,196 +216,285 @@ class ThemeModel:
     def __repr__(self) -> str:
         if not hasattr(self, "labels_"):
             return f"ThemeModel(unfitted, random_state={self.random_state})"
-        n_themes = len(self.themes_)
-        return (f"ThemeModel({n_themes} themes over {len(self.passage_ids_)} passages, "
-                f"{int(self.is_outlier_.sum())} outliers before reduction, random_state={self.random_state})")
+        return (f"ThemeModel({len(self.themes_)} themes over {len(self.passage_ids_)} passages, consensus of "
+                f"{self.run_labels_.shape[0]} fits, {int(self.is_outlier_.sum())} outliers before reduction, "
+                f"random_state={self.random_state})")
 
     # -- fitting -----------------------------------------------------------
-    def _build_bertopic(self, n: int, embedding_model):
-        _numba_cache()
-        from bertopic import BERTopic
-        from hdbscan import HDBSCAN
-        from umap import UMAP
+    def _grid(self, embeddings, languages) -> np.ndarray:
+        X = np.asarray(embeddings, dtype=np.float64)
+        return canonical(self.centring_.centre(X, languages) if self.centring_ is not None else X)
 
-        o = self.options
-        mcs = o.min_cluster_size or auto_min_cluster_size(n)
-        self.min_cluster_size_ = mcs
-        umap_model = UMAP(
-            n_neighbors=max(2, min(o.n_neighbors, n - 1)),
-            n_components=min(o.n_components, max(2, n - 2)),
-            min_dist=o.min_dist,
-            metric="cosine",
-            init="pca",
-            random_state=self.random_state,
-            n_jobs=1,
-        )
-        hdbscan_model = HDBSCAN(
-            min_cluster_size=mcs,
-            min_samples=o.min_samples or auto_min_samples(mcs),
-            max_cluster_size=max_cluster_size(n, mcs, o.max_cluster_share),
-            metric="euclidean",
-            cluster_selection_method="eom",
-            prediction_data=True,
-        )
-        cb = self.codebook if o.codebook_mode != "off" else None
-        return BERTopic(
-            language="multilingual",
-            embedding_model=embedding_model,
-            umap_model=umap_model,
-            hdbscan_model=hdbscan_model,
-            vectorizer_model=make_vectorizer(),
-            top_n_words=o.top_n_terms,
-            zeroshot_topic_list=[t.label for t in cb.themes] if cb and o.codebook_mode == "zeroshot" else None,
-            zeroshot_min_similarity=o.codebook_threshold,
-            seed_topic_list=[seed_words(t) for t in cb.themes] if cb and o.codebook_mode == "guided" else None,
-            calculate_probabilities=False,
-            verbose=False,
-        )
-
-    def fit(self, texts, embeddings, languages, passage_ids):
+    def fit(self, texts, embeddings, languages, passage_ids, *, lead=None, fit_on=None, progress=None):
         """Fit themes on passages.
 
         Parameters
         ----------
         texts : sequence of str, length n_passages
         embeddings : ndarray of shape (n_passages, dim)
-            Unit vectors from ``embedder``; not modified.
+            Vectors from ``embedder``; not modified.
         languages : sequence of str, length n_passages
         passage_ids : sequence of str, length n_passages
+        lead : ndarray of bool, optional
+            The passages that open their document (title and lead), where
+            keyword evidence for a codebook theme needs a looser agreement.
+        fit_on : ndarray of bool, optional
+            The passages the consensus is fitted on (default all); the
+            others take the vote of their nearest fitted neighbours.
+        progress : callable, optional
+            Called with the number of finished fits (for a progress bar).
 
         Returns
         -------
         self
         """
         from ..embeddings import LanguageCentering
-        from .bertopic_adapter import BertopicEmbedder
 
+        _numba_setup()
         texts, languages, ids = list(texts), [str(v) for v in languages], list(passage_ids)
-        X0 = np.array(embeddings, dtype=np.float32, copy=True)
+        X0 = np.array(embeddings, dtype=np.float64, copy=True)
         if not (len(texts) == len(languages) == len(ids) == X0.shape[0]):
             raise ValueError("texts, embeddings, languages and passage_ids differ in length")
         if len(texts) < 3:
             raise ValueError(f"at least 3 passages are needed to fit themes, got {len(texts)}")
         o = self.options
         self.centring_ = LanguageCentering().fit(X0, languages) if o.align else None
-        X = self.centring_.transform(X0, languages) if o.align else _normalise(X0)
-        cb = self.codebook if o.codebook_mode != "off" else None
-        self.codebook_vectors_ = codebook_vectors(cb, self.embedder, self.centring_) if cb else None
-        embedding_model = BertopicEmbedder(self.embedder, self.centring_, cb, self.codebook_vectors_)
+        Q = self._grid(X0, languages)
         self.tokens_ = segment_all(texts, languages, extra_stop_words=o.extra_stop_words)
-        fit_idx = fit_sample(len(texts), max_passages=o.max_fit_passages, random_state=self.random_state)
+        eligible = np.ones(len(texts), dtype=bool) if fit_on is None else np.asarray(fit_on, dtype=bool).copy()
+        mcs = o.min_cluster_size or auto_min_cluster_size(
+            min(int(eligible.sum()), o.max_fit_passages or len(texts)))
+        self.min_cluster_size_ = int(mcs)
+        self.codebook_grid_ = (codebook_grid(self.codebook, self.embedder, self.centring_)
+                               if self.codebook is not None and o.codebook_mode != "off" else None)
+        lead = np.zeros(len(texts), dtype=bool) if lead is None else np.asarray(lead, dtype=bool)
+        coded, evidence = self._codebook_labels(texts, languages, Q, o.min_theme_size, lead)
+        pool = np.flatnonzero((coded == -1) & eligible)
+        if pool.size < 3:
+            raise ValueError(f"at least 3 passages are needed to fit themes, got {pool.size} to fit on")
+        fit_idx = pool[fit_sample(pool.size, max_passages=o.max_fit_passages, random_state=self.random_state)]
         self.n_fit_ = int(fit_idx.size)
-        self.bertopic_ = self._build_bertopic(self.n_fit_, embedding_model)
-        topics, probs = self.bertopic_.fit_transform(
-            [self.tokens_[i] for i in fit_idx], embeddings=X[fit_idx].copy()
+        consensus = fit_consensus(
+            Q[fit_idx], n_runs=o.n_runs, random_state=self.random_state, n_neighbors=o.n_neighbors,
+            n_components=o.n_components, min_dist=o.min_dist, min_cluster_size=mcs,
+            min_samples=o.min_samples or auto_min_samples(mcs),
+            max_cluster_size=max_cluster_size(self.n_fit_, mcs, o.max_cluster_share),
+            min_share=o.consensus_min_share, n_jobs=o.n_jobs or os.cpu_count() or 1, progress=progress,
         )
-        raw, probs = self._assign_rest(fit_idx, topics, probs, X)
-        final = self._reduce_outliers(raw, X)
-        self.labels_ = final
-        self.is_outlier_ = raw == -1
-        self.probabilities_ = self._probabilities(raw, final, probs, X)
-        self.passage_ids_ = ids
-        self.languages_ = languages
-        self.embeddings_ = X
+        free = coded == -1
+        n_found = int(consensus.labels.max()) + 1 if (consensus.labels >= 0).any() else 0
+        fit_centres = theme_centres(Q[fit_idx], consensus.labels, n_found)
+
+        def settle(labels_fit: np.ndarray) -> np.ndarray:
+            """One fit's themes on all passages: outliers reduced, smoothed, extended, outliers reduced."""
+            fitted = self._reduce_outliers(Q[fit_idx], labels_fit, fit_centres)
+            fitted = smooth(fitted, consensus.neighbours, consensus.similarities, rounds=o.smoothing_rounds)
+            return self._reduce_outliers(Q, self._extend(Q, fit_idx, fitted, free), centres, free)
+
+        raw = self._extend(Q, fit_idx, consensus.labels, free)
+        centres = theme_centres(Q, raw, n_found)
+        discovered = settle(consensus.labels)
+        runs = [settle(r) for r in consensus.run_themes]
+        number, self.codebook_of_ = self._numbering(coded, discovered, n_found)
+        number_or_none = np.append(number, -1)  # the last entry: no theme
+
+        def combine(d: np.ndarray) -> np.ndarray:
+            slot = np.where(coded >= 0, n_found + coded, np.where(d >= 0, d, len(number)))
+            return number_or_none[slot]
+
+        self.labels_ = combine(discovered)
+        self.is_outlier_ = free & (raw == -1)
+        self.run_labels_ = np.stack([combine(r) for r in runs])
+        stability = np.ones(len(self.codebook_of_))
+        for k in range(n_found):
+            if number[k] >= 0:
+                stability[number[k]] = consensus.stability[k]
+        self.stability_ = np.round(stability, 6)
+        theme_of = {j: t for t, j in enumerate(self.codebook_of_) if j is not None}
+        self.discusses_ = [tuple(theme_of[j] for j in ls[1:] if j in theme_of) for ls in evidence.labels] \
+            if evidence is not None else [()] * len(texts)
+        self.evidence_ = [self._evidence_text(ph) for ph in evidence.phrases] \
+            if evidence is not None else [""] * len(texts)
+        self.label_confidence_ = np.array([evidence.confidence(j) if j is not None else np.nan
+                                           for j in self.codebook_of_])
+        self.centres_ = theme_centres(Q, self.labels_, len(self.codebook_of_))
+        self.probabilities_ = self._strength(Q, self.labels_, self.centres_)
+        self.passage_ids_, self.languages_ = ids, languages
+        self.embeddings_ = grid_to_float(Q)
+        self.bertopic_ = self._bertopic()
         self.themes_, self.terms_ = self._describe()
         self.theme_map_ = None
         self._source_dir = None
         return self
 
-    def _assign_rest(self, fit_idx, topics, probs, X) -> tuple[np.ndarray, np.ndarray]:
-        """Themes of all passages: fitted ones as fitted, the others by ``transform``."""
-        n = X.shape[0]
-        raw = np.full(n, -1, dtype=int)
-        out = np.zeros(n, dtype=float)
-        probs = np.asarray(probs, dtype=float)
-        raw[fit_idx] = np.asarray(topics, dtype=int)
-        out[fit_idx] = probs if probs.ndim == 1 else probs.max(axis=1)
-        rest = np.setdiff1d(np.arange(n), fit_idx)
-        for start in range(0, rest.size, 10_000):
-            chunk = rest[start:start + 10_000]
-            t, p = self.bertopic_.transform([self.tokens_[i] for i in chunk], embeddings=X[chunk])
-            p = np.asarray(p, dtype=float)
-            raw[chunk] = np.asarray(t, dtype=int)
-            out[chunk] = p if p.ndim == 1 else p.max(axis=1)
-        return raw, out
+    def _codebook_labels(self, texts, languages, Q, min_size, lead) -> tuple[np.ndarray, CodebookEvidence | None]:
+        """Codebook theme each passage belongs to on evidence (-1: none), and the evidence.
 
-    def _reduce_outliers(self, raw: np.ndarray, X: np.ndarray) -> np.ndarray:
+        Codebook themes that fewer than ``min_size`` passages discuss are dropped.
+        """
+        n = Q.shape[0]
+        if self.codebook_grid_ is None:
+            return np.full(n, -1, dtype=np.int64), None
         o = self.options
-        if o.outlier_strategy == "none" or not (raw == -1).any() or (raw == -1).all():
-            return raw.copy()
-        new = self.bertopic_.reduce_outliers(
-            self.tokens_,
-            raw.tolist(),
-            strategy=o.outlier_strategy,
-            embeddings=X,
-            threshold=o.outlier_threshold,
+        ev = codebook_evidence(
+            texts, languages, Q, self.codebook_grid_, self.codebook, lead=lead, lead_rank=o.codebook_lead_rank,
+            body_rank=o.codebook_body_rank, list_themes=o.codebook_list_themes,
+            list_segments=o.codebook_list_segments, list_item_words=o.codebook_list_item_words,
         )
-        return np.asarray(new, dtype=int)
+        counts = np.zeros(len(self.codebook.themes), dtype=np.int64)
+        for labels in ev.labels:
+            counts[list(labels)] += 1
+        ev = ev.keep({int(t) for t in np.flatnonzero(counts >= min_size)})
+        return ev.label, ev
 
-    def _probabilities(self, raw, final, probs, X) -> np.ndarray:
-        """Assignment strength; cosine to the theme vector for reassigned outliers."""
-        out = probs.reshape(len(raw)) if probs.ndim <= 1 else probs.max(axis=1)
-        out = out.astype(float).copy()
-        moved = (raw == -1) & (final != -1)
-        if moved.any():
-            cents = theme_centroids(X, final)
-            out[moved] = [float(X[i] @ cents[final[i]]) for i in np.flatnonzero(moved)]
-        out[final == -1] = 0.0
-        return np.round(out, 6)
+    def _evidence_text(self, phrases: dict) -> str:
+        """``"label: phrase, phrase; label: phrase"`` for the codebook themes a passage discusses."""
+        return "; ".join(f"{self.codebook.themes[j].label}: {', '.join(words)}" for j, words in phrases.items())
 
-    # -- description -------------------------------------------------------
-    def _codebook_ids(self) -> dict[int, str]:
-        bt = self.bertopic_
-        if self.codebook is None or self.options.codebook_mode == "off":
-            return {}
-        if self.options.codebook_mode == "zeroshot":
-            mapping = getattr(bt, "_topic_id_to_zeroshot_topic_idx", {}) or {}
-            return {int(k): self.codebook.themes[int(v)].id for k, v in sorted(mapping.items())}
-        # guided: a theme takes a codebook id when its centroid is closest to
-        # that codebook vector and above the threshold
-        cents = theme_centroids(self.embeddings_, self.labels_)
-        out = {}
-        for tid in sorted(cents):
-            sims = self.codebook_vectors_ @ cents[tid]
-            j = int(np.argmax(sims))
-            if sims[j] >= self.options.codebook_threshold:
-                out[tid] = self.codebook.themes[j].id
+    @staticmethod
+    def _numbering(coded: np.ndarray, discovered: np.ndarray, n_found: int) -> tuple[np.ndarray, list]:
+        """Theme ids by size (ties: the earlier first passage): discovered themes 0.. and codebook themes.
+
+        Returns ``number`` (discovered theme k -> id at ``k``, codebook theme j -> id at
+        ``n_found + j``; -1 for a theme without passages) and the codebook index of each id.
+        """
+        n_codebook = int(coded.max()) + 1 if (coded >= 0).any() else 0
+        keys = []
+        for k in range(n_found):
+            members = np.flatnonzero((coded == -1) & (discovered == k))
+            if members.size:
+                keys.append((-members.size, int(members[0]), k, None))
+        for j in range(n_codebook):
+            members = np.flatnonzero(coded == j)
+            if members.size:
+                keys.append((-members.size, int(members[0]), n_found + j, j))
+        keys.sort()
+        number = np.full(n_found + n_codebook, -1, dtype=np.int64)
+        codebook_of = []
+        for new, (_, _, old, j) in enumerate(keys):
+            number[old] = new
+            codebook_of.append(j)
+        return number, codebook_of
+
+    def _extend(self, Q: np.ndarray, fit_idx: np.ndarray, labels_fit: np.ndarray, free: np.ndarray) -> np.ndarray:
+        """Themes of the free passages (no codebook theme): fitted ones as fitted, the others by vote."""
+        labels = np.full(Q.shape[0], -1, dtype=np.int64)
+        labels[fit_idx] = labels_fit
+        rest = np.setdiff1d(np.flatnonzero(free), fit_idx)
+        if rest.size:
+            labels[rest] = vote(Q[rest], Q[fit_idx], labels_fit, self.options.n_neighbors)
+        return labels
+
+    def _reduce_outliers(self, Q: np.ndarray, labels: np.ndarray, centres: np.ndarray,
+                         free: np.ndarray | None = None) -> np.ndarray:
+        """Outliers to the discovered theme with the nearest centre (``outlier_strategy: embeddings``).
+
+        Only passages without a codebook theme (``free``, default all) are
+        outliers; one joins a theme when its similarity reaches ``outlier_threshold``.
+        """
+        o = self.options
+        out = labels.copy()
+        missing = np.flatnonzero((labels == -1) & (np.ones(len(labels), bool) if free is None else free))
+        if o.outlier_strategy == "none" or missing.size == 0 or centres.shape[0] == 0:
+            return out
+        S = exact_dot(Q[missing], centres)
+        best = np.argmax(S, axis=1)
+        ok = S[np.arange(missing.size), best] >= o.outlier_threshold
+        out[missing[ok]] = best[ok]
         return out
 
+    @staticmethod
+    def _strength(Q: np.ndarray, labels: np.ndarray, centres: np.ndarray) -> np.ndarray:
+        out = np.zeros(Q.shape[0])
+        has = np.flatnonzero(labels >= 0)
+        if has.size:
+            out[has] = np.einsum("ij,ij->i", Q[has], centres[labels[has]]) / float(1 << 28)
+        return np.round(out, 6)
+
+    def _bertopic(self):
+        """BERTopic fitted on the consensus themes (no clustering of its own), for BERTopic's tools."""
+        from bertopic import BERTopic
+        from bertopic.cluster import BaseCluster
+        from bertopic.dimensionality import BaseDimensionalityReduction
+
+        from .bertopic_adapter import BertopicEmbedder
+
+        model = BERTopic(
+            language="multilingual",
+            embedding_model=BertopicEmbedder(self.embedder, self.centring_, None, None),
+            umap_model=BaseDimensionalityReduction(),
+            hdbscan_model=BaseCluster(),
+            vectorizer_model=make_vectorizer(),
+            top_n_words=self.options.top_n_terms,
+            calculate_probabilities=False,
+            verbose=False,
+        )
+        if not (self.labels_ >= 0).any():
+            return model
+        model.fit(self.tokens_, embeddings=self.embeddings_.copy(), y=self.labels_.copy())
+        return model
+
+    # -- description -------------------------------------------------------
     def _describe(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        cb_ids = self._codebook_ids()
-        labels = {tid: self.codebook.label_of(cid) for tid, cid in cb_ids.items()}
-        return describe_themes(
+        cb_ids = {t: self.codebook.themes[j].id for t, j in enumerate(self.codebook_of_) if j is not None}
+        labels = {t: self.codebook.label_of(cid) for t, cid in cb_ids.items()}
+        themes, terms = describe_themes(
             labels=self.labels_,
             tokens=self.tokens_,
             languages=self.languages_,
             passage_ids=self.passage_ids_,
-            embeddings=self.embeddings_,
+            grid=float_to_grid(self.embeddings_),
+            centres=self.centres_,
             codebook_ids=cb_ids,
             codebook_labels=labels,
             top_n=self.options.top_n_terms,
             n_representative=self.options.n_representative,
         )
+        ids = themes["theme_id"].to_numpy()
+        themes["label_confidence"] = [float(self.label_confidence_[t]) for t in ids]
+        themes["stability"] = [float(self.stability_[t]) for t in ids]
+        themes["unstable"] = themes["stability"] < self.options.min_stability
+        return themes, terms
 
     # -- outputs -----------------------------------------------------------
     def _check_fitted(self) -> None:
         if not hasattr(self, "labels_"):
             raise RuntimeError("this ThemeModel is not fitted: call fit() or ThemeModel.load()")
 
+    def _names(self) -> dict[int, str]:
+        return {int(t): str(n) for t, n in zip(self.themes_["theme_id"], self.themes_["theme"])}
+
     def assignments(self) -> pd.DataFrame:
         """The ``assignments`` table: one row per fitted passage."""
         self._check_fitted()
-        names = dict(zip(self.themes_["theme_id"], self.themes_["theme"]))
+        names = self._names()
         df = pd.DataFrame(
             {
                 "passage_id": self.passage_ids_,
                 "theme_id": self.labels_.astype("int64"),
-                "theme": [names.get(int(t), "(outlier)") for t in self.labels_],
+                "theme": [names.get(int(t), OUTLIER_LABEL) for t in self.labels_],
                 "probability": self.probabilities_,
                 "is_outlier": self.is_outlier_.astype(bool),
+                "also_discusses": [[names[t] for t in ts] for ts in self.discusses_],
+                "evidence": pd.array(self.evidence_, dtype="string"),
             }
         )
         return validate_assignments(df.sort_values("passage_id", ignore_index=True))
+
+    def run_assignments(self) -> pd.DataFrame:
+        """Each fit's themes (mapped to the consensus themes): ``run, passage_id, theme_id, theme, also_discusses``."""
+        self._check_fitted()
+        names = self._names()
+        n_runs, n = self.run_labels_.shape
+        labels = self.run_labels_.reshape(-1)
+        discusses = [[names[t] for t in ts] for ts in self.discusses_]
+        return pd.DataFrame({
+            "run": np.repeat(np.arange(n_runs), n),
+            "passage_id": np.tile(np.asarray(self.passage_ids_, dtype=object), n_runs),
+            "theme_id": labels.astype("int64"),
+            "theme": [names.get(int(t), OUTLIER_LABEL) for t in labels],
+            "also_discusses": discusses * n_runs,
+        })
 
     def themes(self) -> pd.DataFrame:
         """The ``themes`` table."""
@@ -349,11 +507,10 @@ class ThemeModel:
         return validate_terms(self.terms_.copy())
 
     def theme_map(self, *, max_points: int = 5000) -> pd.DataFrame:
-        """2-D coordinates of passages for the theme map (seeded UMAP on the centred vectors).
+        """2-D coordinates of passages for the theme map (seeded UMAP on the grid vectors).
 
         Above ``max_points`` passages a seeded sample is drawn: more points only
-        overplot the figure, and the map's UMAP would take as long as the theme
-        model's own. Computed once, kept (and saved) with the model.
+        overplot the figure. Computed once, kept (and saved) with the model.
 
         Returns
         -------
@@ -370,7 +527,8 @@ class ThemeModel:
         """Assign new passages to the fitted themes.
 
         Embeddings are centred with the fitted language means, so new passages
-        sit in the same space as the training passages.
+        sit in the same space as the fitted ones; each takes the vote of its
+        nearest fitted passages, then outliers are reduced as in the fit.
 
         Returns
         -------
@@ -378,25 +536,24 @@ class ThemeModel:
         probabilities : ndarray of float, shape (n,)
         """
         self._check_fitted()
-        X = np.array(embeddings, dtype=np.float32, copy=True)
-        X = self.centring_.transform(X, list(languages)) if self.centring_ is not None else _normalise(X)
-        tokens = segment_all(list(texts), [str(v) for v in languages], extra_stop_words=self.options.extra_stop_words)
-        topics, probs = self.bertopic_.transform(tokens, embeddings=X)
-        probs = np.asarray(probs, dtype=float)
-        if probs.ndim > 1:
-            probs = probs.max(axis=1)
-        return np.asarray(topics, dtype=int), np.round(probs, 6)
+        texts = list(texts)
+        Q = self._grid(embeddings, [str(v) for v in languages])
+        if Q.shape[0] != len(texts):
+            raise ValueError("texts and embeddings differ in length")
+        labels = vote(Q, float_to_grid(self.embeddings_), self.labels_, self.options.n_neighbors)
+        labels = self._reduce_outliers(Q, labels, self.centres_)
+        return labels, self._strength(Q, labels, self.centres_)
 
     # -- persistence -------------------------------------------------------
     def save(self, path: str | Path) -> Path:
         """Save the whole fitted state to a folder.
 
         BERTopic (safetensors), the language centring, the codebook and its
-        vectors, the fitted passages (ids, languages, tokens, themes,
-        outlier flags, strengths), their centred vectors, and the ``themes``,
-        ``terms`` and (once computed) theme-map tables. A model that was
-        loaded and not changed since is copied file for file, so that a
-        reused fit is saved byte for byte as it was stored.
+        grid vectors, the fitted passages (ids, languages, tokens, themes,
+        outlier flags, strengths), every fit's themes, their grid vectors, and
+        the ``themes``, ``terms`` and (once computed) theme-map tables. A model
+        that was loaded and not changed since is copied file for file, so that
+        a reused fit is saved byte for byte as it was stored.
         """
         self._check_fitted()
         path = Path(path)
@@ -420,9 +577,10 @@ class ThemeModel:
             bertopic_log.setLevel(level)
         if self.centring_ is not None:
             self.centring_.save(path / "centring.npz")
-        if self.codebook_vectors_ is not None:
-            np.save(path / "codebook_vectors.npy", self.codebook_vectors_, allow_pickle=False)
+        if self.codebook_grid_ is not None:
+            np.save(path / "codebook_grid.npy", self.codebook_grid_, allow_pickle=False)
         np.save(path / "embeddings.npy", np.ascontiguousarray(self.embeddings_, dtype=np.float32), allow_pickle=False)
+        np.save(path / "run_labels.npy", np.ascontiguousarray(self.run_labels_, dtype=np.int64), allow_pickle=False)
         fitted = pd.DataFrame({
             "passage_id": pd.array(self.passage_ids_, dtype="string"),
             "language": pd.array(self.languages_, dtype="string"),
@@ -430,6 +588,8 @@ class ThemeModel:
             "label": self.labels_.astype("int64"),
             "is_outlier": self.is_outlier_.astype(bool),
             "probability": self.probabilities_.astype("float64"),
+            "evidence": pd.array(self.evidence_, dtype="string"),
+            "discusses": [list(map(int, ts)) for ts in self.discusses_],
         })
         fitted.to_parquet(path / "passages.parquet", index=False)
         self.themes_.to_parquet(path / "themes.parquet", index=False)
@@ -442,6 +602,9 @@ class ThemeModel:
             "random_state": int(self.random_state),
             "min_cluster_size": int(self.min_cluster_size_),
             "n_fit": int(self.n_fit_),
+            "stability": [float(v) for v in self.stability_],
+            "codebook_of": list(self.codebook_of_),
+            "label_confidence": [None if np.isnan(v) else float(v) for v in self.label_confidence_],
             "embedder": embedder_identity(self.embedder).as_dict() if self.embedder is not None else None,
             "codebook": codebook_to_dict(self.codebook) if self.codebook is not None else None,
         }
@@ -458,8 +621,7 @@ class ThemeModel:
         path : str or Path
         embedder : Embedder, optional
             Must have the saved model's identity; needed only to embed new
-            text (codebook descriptions); without it the model reads and
-            assigns precomputed vectors.
+            text; without it the model reads and assigns precomputed vectors.
 
         Raises
         ------
@@ -486,22 +648,29 @@ class ThemeModel:
                     random_state=int(config["random_state"]))
         centring = path / "centring.npz"
         model.centring_ = LanguageCentering.load(centring) if centring.exists() else None
-        cbv = path / "codebook_vectors.npy"
-        model.codebook_vectors_ = np.load(cbv, allow_pickle=False) if cbv.exists() else None
+        grid = path / "codebook_grid.npy"
+        model.codebook_grid_ = np.load(grid, allow_pickle=False) if grid.exists() else None
         model.min_cluster_size_ = int(config["min_cluster_size"])
         model.n_fit_ = int(config["n_fit"])
-        embedding_model = BertopicEmbedder(embedder, model.centring_, codebook, model.codebook_vectors_)
-        model.bertopic_ = BERTopic.load(str(path / "bertopic"), embedding_model=embedding_model)
+        model.stability_ = np.asarray(config["stability"], dtype=float)
+        model.codebook_of_ = list(config["codebook_of"])
+        model.label_confidence_ = np.array([np.nan if v is None else v for v in config["label_confidence"]], dtype=float)
+        model.bertopic_ = BERTopic.load(str(path / "bertopic"),
+                                        embedding_model=BertopicEmbedder(embedder, model.centring_, None, None))
         fitted = pd.read_parquet(path / "passages.parquet")
         model.passage_ids_ = fitted["passage_id"].astype(str).tolist()
         model.languages_ = fitted["language"].astype(str).tolist()
         model.tokens_ = fitted["tokens"].astype(str).tolist()
-        model.labels_ = fitted["label"].to_numpy(dtype=int)
+        model.labels_ = fitted["label"].to_numpy(dtype=np.int64)
         model.is_outlier_ = fitted["is_outlier"].to_numpy(dtype=bool)
         model.probabilities_ = fitted["probability"].to_numpy(dtype=float)
+        model.evidence_ = fitted["evidence"].fillna("").astype(str).tolist()
+        model.discusses_ = [tuple(int(t) for t in ts) for ts in fitted["discusses"]]
         model.embeddings_ = np.load(path / "embeddings.npy", allow_pickle=False)
+        model.run_labels_ = np.load(path / "run_labels.npy", allow_pickle=False)
         model.themes_ = pd.read_parquet(path / "themes.parquet")
         model.terms_ = pd.read_parquet(path / "terms.parquet")
+        model.centres_ = theme_centres(float_to_grid(model.embeddings_), model.labels_, len(model.codebook_of_))
         tmap = path / "theme_map.parquet"
         model.theme_map_ = pd.read_parquet(tmap) if tmap.exists() else None
         model._source_dir = path
@@ -514,23 +683,26 @@ def _tuples(options: dict) -> dict:
 
 
 def _theme_map(model: ThemeModel, *, max_points: int) -> pd.DataFrame:
-    _numba_cache()
+    """A seeded 2-D UMAP of (a sample of) the passages, from the exact neighbour graph and start."""
+    import warnings
+
+    _numba_setup()
     from umap import UMAP
 
-    X = model.embeddings_
-    n = X.shape[0]
+    Q = float_to_grid(model.embeddings_)
+    n = Q.shape[0]
     idx = np.arange(n)
     if n > max_points:
         idx = np.sort(np.random.default_rng(model.random_state).choice(n, max_points, replace=False))
-    xy = UMAP(
-        n_neighbors=max(2, min(15, len(idx) - 1)),
-        n_components=2,
-        min_dist=0.1,
-        metric="cosine",
-        init="pca",
-        random_state=model.random_state,
-        n_jobs=1,
-    ).fit_transform(X[idx])
+    Q = Q[idx]
+    k = max(2, min(15, len(idx) - 1))
+    near, sim = nearest(Q, Q, k - 1, exclude_self=True)
+    knn = (np.hstack([np.arange(len(idx))[:, None], near]),
+           np.hstack([np.zeros((len(idx), 1)), np.maximum(0.0, 1.0 - sim)]).astype(np.float32), None)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*knn_search_index.*")
+        xy = UMAP(n_neighbors=k, n_components=2, min_dist=0.1, metric="cosine", init=principal_start(Q, 2),
+                  random_state=model.random_state, n_jobs=1, precomputed_knn=knn).fit_transform(grid_to_float(Q))
     a = model.assignments().set_index("passage_id")
     ids = [model.passage_ids_[i] for i in idx]
     return pd.DataFrame(

@@ -15,28 +15,13 @@ import numpy as np
 import pandas as pd
 
 from ..schema import TERM_COLUMNS, THEME_COLUMNS
+from .numerics import exact_dot
 from .tokenize import make_vectorizer
 
-__all__ = ["corpus_languages", "describe_themes", "language_top_terms", "theme_centroids", "top_terms_by_language"]
+__all__ = ["corpus_languages", "describe_themes", "discovered_label", "language_top_terms", "top_terms_by_language"]
 
 #: Language code of passages whose language is unknown; they get no terms of their own.
 UNKNOWN_LANGUAGE = "und"
-
-
-def theme_centroids(X: np.ndarray, labels: np.ndarray) -> dict[int, np.ndarray]:
-    """Unit mean vector of each non-outlier theme.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_passages, dim)
-    labels : ndarray of int, shape (n_passages,)
-    """
-    out = {}
-    for tid in sorted(set(labels.tolist()) - {-1}):
-        m = X[labels == tid].mean(axis=0)
-        n = np.linalg.norm(m)
-        out[tid] = m / n if n > 0 else m
-    return out
 
 
 def corpus_languages(languages: Sequence[str]) -> list[str]:
@@ -95,10 +80,11 @@ def _language_mix(langs: np.ndarray) -> str:
     return json.dumps(shares, sort_keys=True)
 
 
-def _representatives(X, labels, ids, tid, centre, k) -> list[str]:
+def _representatives(Q, labels, ids, tid, centre, k) -> list[str]:
+    """The ``k`` passages of a theme nearest its centre (exact similarities; ties by passage id)."""
     idx = np.flatnonzero(labels == tid)
-    sims = X[idx] @ centre
-    order = np.lexsort((np.asarray(ids, dtype=object)[idx].astype(str), -np.round(sims, 6)))
+    sims = exact_dot(Q[idx], centre[None, :])[:, 0]
+    order = np.lexsort((np.asarray(ids, dtype=object)[idx].astype(str), -sims))
     return [str(ids[idx[j]]) for j in order[:k]]
 
 
@@ -125,13 +111,17 @@ def describe_themes(
     tokens: Sequence[str],
     languages: Sequence[str],
     passage_ids: Sequence[str],
-    embeddings: np.ndarray,
+    grid: np.ndarray,
+    centres: np.ndarray,
     codebook_ids: Mapping[int, str],
     codebook_labels: Mapping[int, str],
     top_n: int = 10,
     n_representative: int = 3,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Build the ``themes`` and ``terms`` tables.
+
+    ``grid`` holds the passages' grid vectors and ``centres`` each theme's
+    (:mod:`.numerics`): representatives are ranked by exact similarity.
 
     Returns
     -------
@@ -158,18 +148,20 @@ def describe_themes(
         {"theme_id": "int64", "language": "string", "rank": "int64", "term": "string", "weight": "float64"}
     )
     terms = terms.sort_values(["theme_id", "language", "rank"], ignore_index=True)
-    cents = theme_centroids(embeddings, labels)
     rows = []
-    for tid in sorted(cents):
+    for tid in sorted(set(labels.tolist()) - {-1}):
         words = {lang: [t for t, _ in by_lang[lang].get(tid, [])] for lang in order}
         rows.append({
             "theme_id": int(tid),
             "theme": codebook_labels.get(tid) or discovered_label(tid, words, order),
             "codebook_id": codebook_ids.get(tid),
+            "label_confidence": np.nan,
             "size": int((labels == tid).sum()),
+            "stability": np.nan,
+            "unstable": False,
             "language_mix": _language_mix(langs[labels == tid]),
             "representative_passages": _representatives(
-                embeddings, labels, list(passage_ids), tid, cents[tid], n_representative
+                grid, labels, list(passage_ids), tid, centres[tid], n_representative
             ),
         })
     themes = pd.DataFrame(rows, columns=list(THEME_COLUMNS))
