@@ -66,3 +66,26 @@ class FakeEmbedder:
 @pytest.fixture
 def fake_embedder():
     return FakeEmbedder()
+
+
+def cpu_features() -> dict:
+    """NumPy's view of this CPU's features."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__
+    except ImportError:  # NumPy < 2
+        from numpy.core._multiarray_umath import __cpu_features__
+    return dict(__cpu_features__)
+
+
+def numpy_without(level: str) -> str:
+    """NPY_DISABLE_CPU_FEATURES value that leaves NumPy at AVX2 (``"avx2"``) or below it (``"sse"``)."""
+    names = cpu_features()
+    if "X86_V4" in names:  # NumPy >= 2.4 groups features by x86-64 levels
+        avx512 = ["X86_V4", "AVX512_ICL", "AVX512_SPR"]
+        avx2 = ["X86_V3"]
+    else:
+        avx512 = ["AVX512F", "AVX512CD", "AVX512_SKX", "AVX512_CLX", "AVX512_CNL",
+                  "AVX512_ICL", "AVX512_SPR"]  # fmt: skip
+        avx2 = ["AVX2", "FMA3"]
+    wanted = avx512 + (avx2 if level == "sse" else [])
+    return " ".join(n for n in wanted if names.get(n))

@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import cpu_features, numpy_without
+
 from coopthemes.embeddings import E5Embedder, fast_e5, get_embedder
 from coopthemes.embeddings.fast_e5 import (
     ENGINE_REVISION,
@@ -624,26 +626,8 @@ def test_vectors_do_not_depend_on_engine_threads():
     np.testing.assert_array_equal(FastE5Encoder(num_threads=2).encode(texts), X)
 
 
-def _cpu_features() -> dict:
-    try:
-        from numpy._core._multiarray_umath import __cpu_features__
-    except ImportError:  # NumPy < 2
-        from numpy.core._multiarray_umath import __cpu_features__
-    return dict(__cpu_features__)
-
-
-def _numpy_without(level: str) -> str:
-    """NPY_DISABLE_CPU_FEATURES value that leaves NumPy at AVX2 (``avx2``) or below."""
-    names = _cpu_features()
-    if "X86_V4" in names:  # NumPy >= 2.4 groups features by x86-64 levels
-        avx512 = ["X86_V4", "AVX512_ICL", "AVX512_SPR"]
-        avx2 = ["X86_V3"]
-    else:
-        avx512 = ["AVX512F", "AVX512CD", "AVX512_SKX", "AVX512_CLX", "AVX512_CNL",
-                  "AVX512_ICL", "AVX512_SPR"]  # fmt: skip
-        avx2 = ["AVX2", "FMA3"]
-    wanted = avx512 + (avx2 if level == "sse" else [])
-    return " ".join(n for n in wanted if n in names)
+_numpy_without = numpy_without
+_cpu_features = cpu_features
 
 
 # LLVM targets for Numba's kernels: an AVX2 machine (with FMA: it must stay

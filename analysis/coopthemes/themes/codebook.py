@@ -103,7 +103,8 @@ def _keywords(raw: object, where: str, languages: tuple[str, ...]) -> dict[str, 
     for lang in sorted(kw):
         words = kw[lang] or []
         if isinstance(words, str):
-            raise CodebookError(f"{where}.{lang}: expected a list of words, got a string (write [{short_repr(words, 30)[1:-1]}])")
+            raise CodebookError(f"{where}.{lang}: expected a list of words, got a string "
+                                f"(write [{short_repr(words, 30)[1:-1]}])")
         if not isinstance(words, list) or len(words) > _MAX_KEYWORDS:
             raise CodebookError(f"{where}.{lang}: expected a list of at most {_MAX_KEYWORDS} words")
         if lang in languages:

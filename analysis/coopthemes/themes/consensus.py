@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .numerics import grid_to_float, nearest, portable_numba, principal_start
+from .numerics import grid_to_float, nearest, portable_numba, principal_start, umap_curve
 
 __all__ = ["ConsensusFit", "JACCARD_MATCH", "fit_consensus", "match_runs", "run_seeds"]
 
@@ -76,11 +76,12 @@ def _umap_layout(X: np.ndarray, knn: tuple[np.ndarray, np.ndarray], start: np.nd
 
     from umap import UMAP
 
+    a, b = umap_curve(min_dist)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*knn_search_index.*")
         warnings.filterwarnings("ignore", message=".*n_jobs value.*")
         return UMAP(
-            n_neighbors=n_neighbors, n_components=n_components, min_dist=min_dist, metric="cosine",
+            n_neighbors=n_neighbors, n_components=n_components, min_dist=min_dist, a=a, b=b, metric="cosine",
             init=start, random_state=seed, n_jobs=1, precomputed_knn=(knn[0], knn[1], None),
         ).fit_transform(X)
 

@@ -44,7 +44,9 @@ from ..schema import validate_assignments, validate_terms, validate_themes
 from .codebook import Codebook, codebook_from_dict, codebook_to_dict
 from .consensus import fit_consensus
 from .labeling import CodebookEvidence, codebook_evidence
-from .numerics import canonical, exact_dot, float_to_grid, grid_to_float, nearest, portable_numba, principal_start
+from .numerics import (
+    canonical, exact_dot, float_to_grid, grid_to_float, nearest, portable_numba, principal_start, umap_curve,
+)
 from .terms import describe_themes
 from .tokenize import make_vectorizer, segment_all
 
@@ -701,8 +703,10 @@ def _theme_map(model: ThemeModel, *, max_points: int) -> pd.DataFrame:
            np.hstack([np.zeros((len(idx), 1)), np.maximum(0.0, 1.0 - sim)]).astype(np.float32), None)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*knn_search_index.*")
-        xy = UMAP(n_neighbors=k, n_components=2, min_dist=0.1, metric="cosine", init=principal_start(Q, 2),
-                  random_state=model.random_state, n_jobs=1, precomputed_knn=knn).fit_transform(grid_to_float(Q))
+        a, b = umap_curve(0.1)
+        xy = UMAP(n_neighbors=k, n_components=2, min_dist=0.1, a=a, b=b, metric="cosine",
+                  init=principal_start(Q, 2), random_state=model.random_state, n_jobs=1,
+                  precomputed_knn=knn).fit_transform(grid_to_float(Q))
     a = model.assignments().set_index("passage_id")
     ids = [model.passage_ids_[i] for i in idx]
     return pd.DataFrame(

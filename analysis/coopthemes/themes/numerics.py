@@ -29,6 +29,7 @@ same package versions.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -37,7 +38,7 @@ import numpy as np
 
 __all__ = [
     "GRID_BITS", "canonical", "exact_dot", "float_to_grid", "grid_to_float", "nearest", "portable_numba",
-    "principal_start",
+    "principal_start", "umap_curve",
 ]
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,20 @@ def portable_numba() -> None:
         if getattr(numba.config, "CPU_NAME", None) != "generic":
             log.warning("numba was imported before coopthemes set NUMBA_CPU_NAME=generic: theme layouts "
                         "may then differ between CPUs (import coopthemes first, or set it yourself)")
+
+
+@functools.lru_cache(maxsize=32)
+def umap_curve(min_dist: float, spread: float = 1.0) -> tuple[float, float]:
+    """UMAP's ``a`` and ``b`` for ``min_dist``, rounded to 7 significant digits.
+
+    UMAP fits them with SciPy on NumPy's ``power``, whose SIMD loops differ in
+    the last bits between CPUs (AVX-512, AVX2, SSE); the layout would inherit
+    the difference. Rounded, they are the same everywhere.
+    """
+    from umap.umap_ import find_ab_params
+
+    a, b = find_ab_params(spread, min_dist)
+    return float(f"{float(a):.7g}"), float(f"{float(b):.7g}")
 
 
 def canonical(X: np.ndarray) -> np.ndarray:
