@@ -80,6 +80,30 @@ def test_run_seeds_and_matching():
     assert run_themes[2].tolist() == [0, 0, -1, -1, 1, 1, 1, 1]
 
 
+
+_HDBSCAN = """
+import json, numpy as np
+from coopthemes.themes.consensus import _hdbscan
+# three blobs: hdbscan's own estimator gives other clusters for seeds 0 and 3 when NumPy sorts with SSE
+for seed in range(6):
+    rng = np.random.default_rng(seed)
+    Y = np.concatenate([rng.standard_normal((20, 2)) * s + c for s, c in ((1, (0, 0)), (0.5, (5, 0)), (2, (0, 6)))])
+    print(json.dumps(_hdbscan(Y, min_cluster_size=5, min_samples=5, max_cluster_size=0).tolist()))
+"""
+
+
+def test_hdbscan_clusters_do_not_depend_on_numpys_sort_loops():
+    """Equal mutual-reachability weights are ordered the same with NumPy's AVX-512, AVX2 or SSE sort."""
+    outs = []
+    for disabled in ("", numpy_without("avx2"), numpy_without("sse")):
+        env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": disabled}
+        proc = subprocess.run([sys.executable, "-c", _HDBSCAN], capture_output=True, text=True, env=env, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        outs.append([json.loads(line) for line in proc.stdout.strip().splitlines()])
+    assert outs[0] == outs[1] == outs[2]
+    assert all(len(set(labels) - {-1}) >= 2 for labels in outs[0])
+
+
 _FIT = """
 import json, sys, numpy as np
 sys.path.insert(0, {tests!r})
@@ -109,3 +133,29 @@ def test_theme_fit_is_identical_across_threads_and_simd_dispatch(tmp_path):
         outs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     assert outs[0] == outs[1] == outs[2]
 
+
+@pytest.mark.integration
+def test_whole_run_gives_identical_tables_with_one_or_two_threads_and_without_avx512(tmp_path):
+    """`coopthemes run` on seeds/ twice, in processes that differ in every thread count and in NumPy's SIMD
+    dispatch; every table, the assignments and the themes are the same bytes."""
+    import shutil
+
+    exe = shutil.which("coopthemes", path=str(ROOT / ".venv" / "bin")) or shutil.which("coopthemes")
+    outs = []
+    for name, threads, env in (("one", 1, {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}),
+                               ("two", 2, {"OPENBLAS_NUM_THREADS": "2", "OMP_NUM_THREADS": "2",
+                                           "NPY_DISABLE_CPU_FEATURES": numpy_without("sse")})):
+        config = tmp_path / f"{name}.yaml"
+        config.write_text(f"embeddings:\n  cache_dir: {tmp_path / name / 'cache'}\n  num_threads: {threads}\n"
+                          f"themes:\n  n_jobs: {threads}\nprevalence:\n  n_boot: 300\n", encoding="utf-8")
+        full_env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / name / "numba"), **env}
+        proc = subprocess.run([exe, "run", "--config", str(config), "--corpus", str(ROOT / "seeds"),
+                               "--out", str(tmp_path / name / "out")], capture_output=True, text=True,
+                              env=full_env, timeout=1800)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        outs.append(tmp_path / name / "out")
+    files = sorted(p.relative_to(outs[0]) for p in (outs[0] / "tables").iterdir())
+    files += [p.relative_to(outs[0]) for p in sorted((outs[0] / "results").glob("*.parquet"))]
+    assert len(files) > 20
+    for rel in files:
+        assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), rel

@@ -27,6 +27,14 @@ The command line is ``coopthemes`` (:mod:`coopthemes.cli`).
 from __future__ import annotations
 
 import importlib
+import os
+
+#: Numba compiles for the generic CPU of the architecture, not for the host:
+#: UMAP's and HDBSCAN's fast-math loops otherwise vectorise for the host's
+#: register width and sum in another order on another CPU, and themes differ.
+#: Set before any stage imports numba; a value the caller set is kept
+#: (:func:`coopthemes.themes.numerics.portable_numba` checks it at fit time).
+os.environ.setdefault("NUMBA_CPU_NAME", "generic")
 
 __version__ = "0.1.0"
 

@@ -87,12 +87,31 @@ def _umap_layout(X: np.ndarray, knn: tuple[np.ndarray, np.ndarray], start: np.nd
 
 
 def _hdbscan(Y: np.ndarray, *, min_cluster_size: int, min_samples: int, max_cluster_size: int) -> np.ndarray:
-    from hdbscan import HDBSCAN
+    """HDBSCAN's clusters (euclidean, excess of mass) of the layout ``Y``, -1 for outliers.
 
-    return HDBSCAN(
-        min_cluster_size=min_cluster_size, min_samples=min_samples, max_cluster_size=max_cluster_size,
-        metric="euclidean", cluster_selection_method="eom",
-    ).fit_predict(Y.astype(np.float64))
+    hdbscan's own estimator sorts the minimum spanning tree's edges with
+    NumPy's default sort, which orders equal weights differently in its
+    AVX-512, AVX2 and SSE loops; mutual reachability makes equal weights
+    common (every edge of a point to a closer neighbour weighs its core
+    distance), and another order of them builds another hierarchy. This is the
+    same algorithm (hdbscan's Prim tree on its k-d tree core distances, its
+    condensed tree and cluster selection) with the edges sorted stably.
+    """
+    from hdbscan._hdbscan_linkage import label, mst_linkage_core_vector
+    from hdbscan.dist_metrics import DistanceMetric
+    from hdbscan.hdbscan_ import _tree_to_labels
+    from sklearn.neighbors import KDTree
+
+    X = np.ascontiguousarray(Y, dtype=np.float64)
+    tree = KDTree(X, metric="euclidean", leaf_size=40)
+    core = tree.query(X, k=min_samples + 1, dualtree=True, breadth_first=True)[0][:, -1].copy(order="C")
+    edges = mst_linkage_core_vector(X, core, DistanceMetric.get_metric("euclidean"), 1.0)
+    edges = edges[np.argsort(edges[:, 2], kind="stable")]
+    labels = _tree_to_labels(
+        X, label(edges), min_cluster_size=min_cluster_size, cluster_selection_method="eom",
+        allow_single_cluster=False, max_cluster_size=max_cluster_size,
+    )[0]
+    return np.asarray(labels, dtype=np.int64)
 
 
 def _coassociation_linkage(runs: np.ndarray, min_size: int, min_share: float = 0.5) -> np.ndarray:

@@ -656,7 +656,8 @@ class ThemeModel:
         model.n_fit_ = int(config["n_fit"])
         model.stability_ = np.asarray(config["stability"], dtype=float)
         model.codebook_of_ = list(config["codebook_of"])
-        model.label_confidence_ = np.array([np.nan if v is None else v for v in config["label_confidence"]], dtype=float)
+        model.label_confidence_ = np.array([np.nan if v is None else v for v in config["label_confidence"]],
+                                           dtype=float)
         model.bertopic_ = BERTopic.load(str(path / "bertopic"),
                                         embedding_model=BertopicEmbedder(embedder, model.centring_, None, None))
         fitted = pd.read_parquet(path / "passages.parquet")

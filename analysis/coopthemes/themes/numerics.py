@@ -53,21 +53,21 @@ _BLOCK = 2048
 
 
 def portable_numba() -> None:
-    """Make numba compile for the generic x86-64 (or aarch64) target, before numba is first imported.
+    """Check that numba compiles for the generic x86-64 (or aarch64) target.
 
-    Honours a ``NUMBA_CPU_NAME`` the caller has set; warns when numba was
-    imported earlier with host-specific code generation, because UMAP's
-    layout then depends on the CPU.
+    ``import coopthemes`` sets ``NUMBA_CPU_NAME=generic`` unless the caller
+    set it; this sets it too (for code that reached here otherwise) and warns
+    when numba was imported earlier with host-specific code generation,
+    because UMAP's layout then depends on the CPU.
     """
-    if "NUMBA_CPU_NAME" in os.environ:
-        return
-    os.environ["NUMBA_CPU_NAME"] = "generic"
+    os.environ.setdefault("NUMBA_CPU_NAME", "generic")
     if "numba" in sys.modules:
         import numba
 
-        if getattr(numba.config, "CPU_NAME", None) != "generic":
-            log.warning("numba was imported before coopthemes set NUMBA_CPU_NAME=generic: theme layouts "
-                        "may then differ between CPUs (import coopthemes first, or set it yourself)")
+        wanted = os.environ["NUMBA_CPU_NAME"]
+        if getattr(numba.config, "CPU_NAME", None) != wanted:
+            log.warning("numba was imported before coopthemes set NUMBA_CPU_NAME=%s: theme layouts may then "
+                        "differ between CPUs (import coopthemes first, or set it yourself)", wanted)
 
 
 @functools.lru_cache(maxsize=32)
