@@ -81,6 +81,29 @@ def test_run_seeds_and_matching():
 
 
 
+
+def test_consensus_beyond_the_linkage_limit_follows_the_fits_votes(monkeypatch):
+    """Past MAX_LINKAGE passages the linkage runs on a sample; the others join the theme most fits give them."""
+    from coopthemes.themes import consensus
+
+    rng = np.random.default_rng(0)
+    truth = np.repeat([0, 1, 2], [50, 30, 20])
+    runs = []
+    for _ in range(9):  # each fit: the true groups with a tenth of the passages in a wrong group or outliers
+        run = truth.copy()
+        flip = rng.random(truth.size) < 0.1
+        run[flip] = rng.integers(-1, 3, size=flip.sum())
+        runs.append(run * 7 + 3)  # cluster ids differ from theme ids
+    runs = np.array(runs)
+    runs[runs < 0] = -1
+    full = consensus._consensus_labels(runs, 5, 0.5, random_state=0)
+    monkeypatch.setattr(consensus, "MAX_LINKAGE", 40)
+    sampled = consensus._consensus_labels(runs, 5, 0.5, random_state=0)
+    assert sorted(set(full.tolist())) == sorted(set(sampled.tolist())) == [0, 1, 2]
+    assert (full == truth).mean() >= 0.97 and (sampled == full).mean() >= 0.97
+    assert np.array_equal(sampled, consensus._consensus_labels(runs, 5, 0.5, random_state=0))
+
+
 _HDBSCAN = """
 import json, numpy as np
 from coopthemes.themes.consensus import _hdbscan

@@ -26,7 +26,7 @@ import numpy as np
 
 from .numerics import grid_to_float, nearest, portable_numba, principal_start, umap_curve
 
-__all__ = ["ConsensusFit", "JACCARD_MATCH", "fit_consensus", "match_runs", "run_seeds"]
+__all__ = ["ConsensusFit", "JACCARD_MATCH", "MAX_LINKAGE", "fit_consensus", "match_runs", "run_seeds"]
 
 log = logging.getLogger(__name__)
 
@@ -114,20 +114,70 @@ def _hdbscan(Y: np.ndarray, *, min_cluster_size: int, min_samples: int, max_clus
     return np.asarray(labels, dtype=np.int64)
 
 
+#: Most passages whose co-association is clustered; the others join the themes by their fits' votes.
+MAX_LINKAGE = 6000
+
+
 def _coassociation_linkage(runs: np.ndarray, min_size: int, min_share: float = 0.5) -> np.ndarray:
-    """Average linkage on the share of fits that separate two passages, cut at ``1 - min_share``."""
+    """Average linkage on the share of fits that separate two passages, cut at ``1 - min_share``.
+
+    Memory: one byte per pair for the counts and eight per pair for SciPy's
+    condensed distances (no index arrays).
+    """
     from scipy.cluster.hierarchy import fcluster, linkage
 
     n_runs, n = runs.shape
-    together = np.zeros((n, n), dtype=np.float32)
+    together = np.zeros((n, n), dtype=np.uint8 if n_runs < 256 else np.uint16)
     for labels in runs:
         for c in np.unique(labels[labels >= 0]):
             members = np.flatnonzero(labels == c)
-            together[np.ix_(members, members)] += 1.0
-    distance = 1.0 - together / np.float32(n_runs)
-    condensed = distance[np.triu_indices(n, k=1)].astype(np.float64)
+            together[np.ix_(members, members)] += 1
+    condensed = np.empty(n * (n - 1) // 2, dtype=np.float64)
+    start = 0
+    for i in range(n - 1):
+        row = together[i, i + 1:]
+        np.subtract(1.0, row / float(n_runs), out=condensed[start:start + row.size])
+        start += row.size
+    del together
     groups = fcluster(linkage(condensed, method="average"), t=1.0 - min_share, criterion="distance") - 1
     return _number_by_size(groups, min_size)
+
+
+def _consensus_labels(runs: np.ndarray, min_size: int, min_share: float, random_state: int) -> np.ndarray:
+    """Consensus themes of all passages; linkage on at most :data:`MAX_LINKAGE` of them.
+
+    Beyond that many passages, the linkage runs on a seeded sample (minimum
+    size scaled to it); each fit's clusters then take the consensus theme of
+    most of their sampled members (where that is at least half of them), and
+    every other passage joins the theme most fits give it, when at least
+    ``min_share`` of the fits do.
+    """
+    n_runs, n = runs.shape
+    if n <= MAX_LINKAGE:
+        return _coassociation_linkage(runs, min_size, min_share)
+    core = np.sort(np.random.default_rng(random_state).choice(n, size=MAX_LINKAGE, replace=False))
+    core_min = max(2, int(np.ceil(min_size * MAX_LINKAGE / n)))
+    core_labels = _coassociation_linkage(runs[:, core], core_min, min_share)
+    n_core_themes = int(core_labels.max()) + 1 if (core_labels >= 0).any() else 0
+    votes = np.zeros((n, n_core_themes + 1), dtype=np.int32)  # last column: no theme
+    for run in runs:
+        mapped = np.full(n, n_core_themes, dtype=np.int64)
+        for c in np.unique(run[run >= 0]):
+            members = run == c
+            inside = core_labels[members[core]]
+            inside = inside[inside >= 0]
+            if inside.size:
+                counts = np.bincount(inside, minlength=n_core_themes)
+                best = int(np.argmax(counts))  # ties: the lower theme
+                if counts[best] * 2 >= int(members[core].sum()):
+                    mapped[members] = best
+        votes[np.arange(n), mapped] += 1
+    theme_votes = votes[:, :n_core_themes]
+    best = np.argmax(theme_votes, axis=1) if n_core_themes else np.zeros(n, dtype=np.int64)
+    enough = (theme_votes[np.arange(n), best] >= min_share * n_runs) if n_core_themes else np.zeros(n, bool)
+    labels = np.where(enough, best, -1)
+    labels[core] = core_labels
+    return _number_by_size(labels, min_size)
 
 
 def _number_by_size(groups: np.ndarray, min_size: int) -> np.ndarray:
@@ -239,7 +289,7 @@ def fit_consensus(
     runs = _run_fits(X, (knn_idx, knn_dist), start, run_seeds(random_state, n_runs), umap_args, hdbscan_args,
                      n_jobs=n_jobs, progress=progress)
     runs = np.asarray(runs, dtype=np.int64)
-    labels = _coassociation_linkage(runs, min_cluster_size, min_share) if n_runs > 1 else _number_by_size(
+    labels = _consensus_labels(runs, min_cluster_size, min_share, random_state) if n_runs > 1 else _number_by_size(
         runs[0], min_cluster_size)
     run_themes, stability = match_runs(runs, labels)
     return ConsensusFit(labels=labels, runs=runs, run_themes=run_themes, stability=stability, neighbours=idx,
