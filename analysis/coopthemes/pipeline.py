@@ -324,9 +324,11 @@ def run(
         Tables, facts (``run.json``), the folder, and seconds per stage.
     """
     from .distributed import dask_client
+    from .environment import warn_if_unlocked
     from .provenance import corpus_hash
 
     config = as_config(config)
+    warn_if_unlocked(logger=log)
     timings: dict[str, float] = {}
     with dask_client(scheduler) as client:
         with _timed(timings, "corpus"):

