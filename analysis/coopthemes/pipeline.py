@@ -32,8 +32,11 @@ __all__ = [
     "corpus_stage",
     "embed_stage",
     "kept_passages",
+    "make_embedder",
     "prevalence_stage",
     "run",
+    "run_from_embedded",
+    "theme_texts",
     "themes_stage",
 ]
 
@@ -112,14 +115,11 @@ def embed_stage(kept: pd.DataFrame, config: RunConfig, *, show_progress: bool | 
     cache on its Dask workers, each of which loads the encoder once; the
     vectors and the cache are the same as in one process.
     """
-    from .embeddings import EmbeddingCache, get_embedder
+    from .embeddings import EmbeddingCache
 
     e = config.embeddings
-    embedder = get_embedder(e.backend, batch_size=e.batch_size, show_progress=show_progress,
-                            num_threads=e.num_threads)
     texts = theme_texts(kept, config)
-    if e.backend == "tfidf-svd":
-        embedder.fit(texts)
+    embedder = make_embedder(config, texts, show_progress=show_progress)
     cache = EmbeddingCache(e.cache_dir, show_progress=show_progress)
     ids = kept["passage_id"].tolist()
     if client is None:
@@ -136,8 +136,24 @@ def embed_stage(kept: pd.DataFrame, config: RunConfig, *, show_progress: bool | 
     return Embedded(passages=kept, texts=texts, vectors=vectors, embedder=embedder, cache=counts)
 
 
-def theme_texts(kept: pd.DataFrame, config: RunConfig) -> list[str]:
-    """The text of each kept passage as the theme model sees it: partner-neutral unless switched off."""
+def make_embedder(config: RunConfig, texts: list[str], *, show_progress: bool | None = None):
+    """The configured embedder, fitted on ``texts`` when it is a lexical model (``tfidf-svd``)."""
+    from .embeddings import get_embedder
+
+    e = config.embeddings
+    embedder = get_embedder(e.backend, batch_size=e.batch_size, show_progress=show_progress,
+                            num_threads=e.num_threads)
+    if e.backend == "tfidf-svd":
+        embedder.fit(texts)
+    return embedder
+
+
+def theme_texts(kept: pd.DataFrame, config: RunConfig, *, gazetteer=None) -> list[str]:
+    """The text of each kept passage as the theme model sees it: partner-neutral unless switched off.
+
+    ``gazetteer`` (a loaded :class:`~coopthemes.corpus.gazetteer.Gazetteer`)
+    is used in place of the configured one (``corpus.gazetteer``).
+    """
     texts = kept["text"].astype(str).tolist()
     if not config.themes.neutralize:
         return texts
@@ -145,7 +161,9 @@ def theme_texts(kept: pd.DataFrame, config: RunConfig) -> list[str]:
     from .corpus.neutralize import neutralize_all
 
     languages = [None if pd.isna(v) else str(v) for v in kept["language"]]
-    return neutralize_all(texts, languages, gazetteer=load_gazetteer(config.corpus.gazetteer))
+    if gazetteer is None:
+        gazetteer = load_gazetteer(config.corpus.gazetteer)
+    return neutralize_all(texts, languages, gazetteer=gazetteer)
 
 
 def themes_cache_dir(config: RunConfig) -> Path:
@@ -154,7 +172,7 @@ def themes_cache_dir(config: RunConfig) -> Path:
 
 
 def themes_stage(embedded: Embedded, config: RunConfig, *, cache: bool | None = None,
-                 documents: pd.DataFrame | None = None, show_progress: bool | None = None):
+                 documents: pd.DataFrame | None = None, show_progress: bool | None = None, codebook=None):
     """Fit themes on the embedded passages, or reuse an identical earlier fit.
 
     With ``config.themes.cache`` (default) a fit is stored under
@@ -162,7 +180,9 @@ def themes_stage(embedded: Embedded, config: RunConfig, *, cache: bool | None = 
     same (:class:`~coopthemes.themes.cache.ThemeFitCache`); ``cache``
     overrides the config. The model's theme map is computed with it. With
     ``themes.fit_in_scope_only``, ``documents`` (with its ``in_scope``
-    column) says which passages the model is fitted on.
+    column) says which passages the model is fitted on. ``codebook`` (a
+    :class:`~coopthemes.themes.Codebook`) is used in place of the configured
+    one (``themes.codebook``), unless ``themes.codebook_mode`` is ``off``.
 
     Returns
     -------
@@ -173,7 +193,10 @@ def themes_stage(embedded: Embedded, config: RunConfig, *, cache: bool | None = 
     from .themes.cache import ThemeFitCache
 
     t = config.themes
-    codebook = load_codebook(t.codebook, languages=config.corpus.languages) if t.codebook_mode != "off" else None
+    if t.codebook_mode == "off":
+        codebook = None
+    elif codebook is None:
+        codebook = load_codebook(t.codebook, languages=config.corpus.languages)
     fit_on = _fit_on(embedded.passages, documents) if t.fit_in_scope_only else None
     passages = embedded.passages.assign(text=embedded.texts)
     if fit_on is not None:
@@ -325,7 +348,6 @@ def run(
     """
     from .distributed import dask_client
     from .environment import warn_if_unlocked
-    from .provenance import corpus_hash
 
     config = as_config(config)
     warn_if_unlocked(logger=log)
@@ -336,8 +358,43 @@ def run(
         kept = kept_passages(passages)
         with _timed(timings, "embeddings"):
             embedded = embed_stage(kept, config, show_progress=show_progress, client=client)
+    result = run_from_embedded(documents, passages, embedded, config, results_dir=results_dir,
+                               show_progress=show_progress, timings=timings)
+    result.embedding_cache = embedded.cache
+    return result
+
+
+def run_from_embedded(
+    documents: pd.DataFrame,
+    passages: pd.DataFrame,
+    embedded: Embedded,
+    config: RunConfig,
+    *,
+    results_dir: str | Path,
+    cache: bool | None = None,
+    codebook=None,
+    show_progress: bool | None = None,
+    timings: dict | None = None,
+) -> RunResult:
+    """The rest of a run from the embedded passages: themes, prevalence, the results folder.
+
+    :func:`run` calls it after the corpus and embedding stages;
+    :func:`coopthemes.replication.replicate` calls it on the tables and
+    vectors of a replication package. ``cache`` and ``codebook`` are passed
+    to :func:`themes_stage`; ``timings`` (seconds per stage) is filled in.
+
+    Returns
+    -------
+    RunResult
+        Written to ``results_dir`` with the fitted model in its ``model/``.
+    """
+    from .provenance import corpus_hash
+
+    timings = {} if timings is None else timings
+    kept = embedded.passages
     with _timed(timings, "themes"):
-        model = themes_stage(embedded, config, documents=documents, show_progress=show_progress)
+        model = themes_stage(embedded, config, cache=cache, documents=documents, show_progress=show_progress,
+                             codebook=codebook)
     assignments = model.assignments()
     with _timed(timings, "prevalence"):
         prev = prevalence_stage(assignments, passages, documents, config, run_assignments=model.run_assignments())
@@ -367,7 +424,6 @@ def run(
     result = RunResult(tables=tables, info=info, timings=timings)
     write_results(result, results_dir)
     model.save(Path(results_dir) / MODEL_DIR)
-    result.embedding_cache = embedded.cache
     result.theme_fit = "reused" if model.from_cache_ else "fitted"
     return result
 

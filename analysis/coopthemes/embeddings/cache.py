@@ -381,6 +381,46 @@ class EmbeddingCache:
                 bar.close()
         return out
 
+    def stored(self, identity: dict, texts: Sequence[str], ids: Sequence[str]) -> np.ndarray:
+        """Vectors of texts from the cache alone: nothing is computed.
+
+        Parameters
+        ----------
+        identity : dict
+            ``backend``, ``model``, ``version``, ``prefix`` of the embedder
+            that made them (:meth:`EmbedderIdentity.as_dict`, as ``run.json``
+            records it).
+        texts, ids : sequence of str, length n
+            As given to :meth:`embed`.
+
+        Returns
+        -------
+        ndarray of shape (n, dim), float32
+
+        Raises
+        ------
+        LookupError
+            A chunk has no entry, or its entry fails a check; the message
+            names the entry's file and the reason.
+        """
+        texts, ids = _check_inputs(texts, ids)
+        ident = {"backend": identity["backend"], "model_id": identity["model"], "version": identity["version"],
+                 "prefix": identity["prefix"]}
+        hashes = [text_hash(t) for t in texts]
+        parts, dim = [], None
+        for start, stop in chunk_bounds(hashes, chunk_size=self.chunk_size):
+            paths, _ = self._entry(identity=ident, dim=0, hashes=hashes[start:stop])
+            if not paths[2].is_file():
+                raise LookupError(f"{paths[2]}: no cache entry for passages {ids[start]} to {ids[stop - 1]}")
+            try:
+                header = json.loads(paths[2].read_text(encoding="utf-8"))
+                dim = int(header["dim"]) if dim is None else dim
+                _, expected = self._entry(identity=ident, dim=dim, hashes=hashes[start:stop])
+                parts.append(self._read(paths, header_expected=expected, ids=ids[start:stop]))
+            except (_Invalid, OSError, ValueError, TypeError, KeyError) as err:
+                raise LookupError(f"{paths[2]}: cache entry not usable ({err})") from None
+        return np.concatenate(parts) if parts else np.zeros((0, dim or 0), dtype=np.float32)
+
     def _progress(self, total: int, backend: str):
         show = self.show_progress
         if show is None:
