@@ -1,4 +1,4 @@
-"""Command line: ``coopthemes corpus | themes | run | report | evaluate | validate``.
+"""Command line: ``coopthemes corpus | themes | run | report | evaluate | validate | export | replicate``.
 
 Every command takes ``--config FILE`` (YAML, see README); command-line
 options override the file. ``-v`` (more) and ``-q`` (less) may stand
@@ -246,6 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .validation.cli import add_validate_parser
 
     add_validate_parser(sub, parents=common)
+    from .replication.cli import add_replication_parsers
+
+    add_replication_parsers(sub, parents=common)
     return parser
 
 
@@ -259,7 +262,7 @@ def _configure_logging(verbosity: int) -> None:
 
 
 #: Commands that fit themes, and so need BERTopic.
-_NEEDS_BERTOPIC = ("themes", "run", "evaluate")
+_NEEDS_BERTOPIC = ("themes", "run", "evaluate", "export", "replicate")
 #: BERTopic's light-weight install (its metadata would pull sentence-transformers and torch).
 BERTOPIC_INSTALL = "pip install --no-deps bertopic==0.17.4"
 
