@@ -20,6 +20,8 @@ stages' libraries)::
     shares = coopthemes.compute_prevalence(assignments, passages, by="year")
     effects = coopthemes.estimate_effects(assignments, passages, documents)
     result = coopthemes.read_results("results")
+    coopthemes.export_package("results", "replication.zip")   # a replication package
+    coopthemes.replicate_package("replication.zip", "again")   # refit, regenerate, compare: .ok, .mismatches
 
 The command line is ``coopthemes`` (:mod:`coopthemes.cli`).
 """
@@ -46,11 +48,13 @@ _API = {
     "build_report": ("coopthemes.report", "build_report"),
     "compute_prevalence": ("coopthemes.prevalence", "compute_prevalence"),
     "estimate_effects": ("coopthemes.effects", "estimate_effects"),
+    "export_package": ("coopthemes.replication", "export_package"),
     "get_embedder": ("coopthemes.embeddings.backends", "get_embedder"),
     "load_codebook": ("coopthemes.themes.codebook", "load_codebook"),
     "load_config": ("coopthemes.config", "load_config"),
     "load_corpus": ("coopthemes.corpus.build", "load_corpus"),
     "read_results": ("coopthemes.results", "read_results"),
+    "replicate_package": ("coopthemes.replication", "replicate_package"),
     "run": ("coopthemes.pipeline", "run"),
     "summarize_corpus": ("coopthemes.corpus.summary", "summarize_corpus"),
 }
@@ -59,7 +63,8 @@ __all__ = ["__version__", *sorted(_API)]
 
 
 #: Subpackages reachable as attributes (``coopthemes.validation.score_sheets``), imported on first use.
-_SUBMODULES = ("corpus", "embeddings", "plotting", "prevalence", "report", "tables", "themes", "validation")
+_SUBMODULES = ("corpus", "embeddings", "plotting", "prevalence", "replication", "report", "tables", "themes",
+               "validation")
 
 
 def __getattr__(name: str):

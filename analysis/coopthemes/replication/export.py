@@ -281,6 +281,7 @@ def export_package(results_dir: str | Path, out: str | Path, *, manifest: str | 
         "embeddings": {
             "vectors": "embeddings/vectors.npy", "passage_ids": "embeddings/passage_ids.json",
             "embedder": results.info["embedder"], "n": int(vectors.shape[0]), "dim": int(vectors.shape[1]),
+            "texts": "the passages' partner-neutral text" if config.themes.neutralize else "the passages' text",
             "ids_sha256": ids_digest(ids), "texts_sha256": texts_digest(texts),
             "vectors_sha256": _sha256(np.ascontiguousarray(vectors, dtype=np.float32).tobytes()),
         },

@@ -16,7 +16,8 @@ A package is a zip (:mod:`.archive`) with one folder, ``replication/``::
 
 ``replication.json`` holds ``format``, ``coopthemes`` (the version that
 exported it), ``embeddings`` (the files, the embedder's identity, ``n``,
-``dim`` and the sha256 of the ids, the texts and the vector bytes),
+``dim``, which text was embedded, and the sha256 of the ids, the texts and
+the vector bytes),
 ``settings`` (each file setting: its value in the configuration, the file in
 the package, and for the codebook the ``source`` it was read as), ``inputs``
 (each manifest input -> its file in the package) and ``files`` (sha256 and

@@ -36,6 +36,7 @@ corpus sha256 `{manifest.get('corpus_hash')}`).
    repository at the commit above):
 
    ```bash
+   unzip -q replication.zip      # replication/: this README, the lock, ...
    python -m venv .venv
    .venv/bin/pip install --no-deps --require-hashes -r replication/requirements.lock
    .venv/bin/pip install --no-deps /path/to/coopthemes   # the repository at the commit above
@@ -56,6 +57,10 @@ corpus sha256 `{manifest.get('corpus_hash')}`).
    Figure bytes (PDF, PNG, SVG) also depend on the matplotlib version and the fonts; the tables do
    not.
 
+3. To rerun from the raw documents instead (they are not in the package), run
+   `coopthemes run --config replication/config.yaml` with the corpus at the configured `corpus.path`:
+   it embeds the passages again.
+
 ## Contents
 
 - `MANIFEST.json`: the run's manifest, byte for byte: sha256 of every table, figure and results
@@ -67,7 +72,7 @@ corpus sha256 `{manifest.get('corpus_hash')}`).
   `coopthemes.ThemeModel.load`).
 - `embeddings/vectors.npy`: {emb['n']} x {emb['dim']} float32 vectors, one per kept passage, in the
   order of `embeddings/passage_ids.json`, made by `{embedder['backend']}` ({embedder['model']},
-  version {embedder['version']}, prefix `{embedder['prefix']}`) from the passages' partner-neutral text.
+  version {embedder['version']}, prefix `{embedder['prefix']}`) from {emb['texts']}.
 - `inputs/`: the files the configuration names:
 {settings}
 - the figures and `tables/` (CSV, LaTeX, Markdown), as the run wrote them.
