@@ -248,12 +248,16 @@ def export_package(results_dir: str | Path, out: str | Path, *, manifest: str | 
 
     results_dir = Path(results_dir)
     results = read_results(results_dir)
+    missing = [key for key in ("config", "embedder") if not isinstance(results.info.get(key), dict)]
+    if missing:
+        raise ReplicationError(f"{results_dir / 'run.json'}: no {' or '.join(missing)} recorded (written by an "
+                               "older version? run `coopthemes run` again)")
     manifest_path, manifest_data = _manifest(results_dir, manifest)
     inputs, artefacts = _recorded(manifest_path, results_dir, manifest_data)
     for name in ("documents", "passages"):
         if name not in results.tables:
             raise ReplicationError(f"{results_dir / (name + '.parquet')}: missing")
-    config = load_config(data=results.info.get("config") or {})
+    config = load_config(data=results.info["config"])
     input_files, settings = _input_files(config, results_dir)
     kept, ids, texts, vectors = _embeddings(results, config, input_files["inputs/gazetteer.yaml"], cache_dir)
     _check_vectors(results_dir, kept, vectors)

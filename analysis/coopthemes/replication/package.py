@@ -58,7 +58,14 @@ RESERVED = ("README.md", REPLICATION_JSON, "MANIFEST.json", "config.yaml", "requ
 
 
 class ReplicationError(ValueError):
-    """A package cannot be made or read; the message names the file and the problem."""
+    """A package cannot be made or read; the message names the file and the problem.
+
+    ``file`` is the package's file at fault (relative to the package), when one is.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None):
+        super().__init__(message)
+        self.file = file
 
 
 def texts_digest(texts: Sequence[str]) -> str:

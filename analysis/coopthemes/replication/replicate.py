@@ -232,28 +232,47 @@ def _vectors(root: Path, desc: dict, kept: pd.DataFrame, texts: list[str]) -> np
         raise ReplicationError(f"{where}: not readable ({err})") from None
     if shipped_ids != ids or emb["ids_sha256"] != ids_digest(ids):
         raise ReplicationError(f"{root / emb['passage_ids']}: other passages than the kept ones of "
-                               f"{root / 'results' / 'passages.parquet'}")
+                               f"{root / 'results' / 'passages.parquet'}", file=emb["passage_ids"])
     if emb["texts_sha256"] != texts_digest(texts):
         raise ReplicationError(f"{where}: made from other texts than the shipped passages give "
-                               "(passages, gazetteer or configuration changed)")
+                               "(passages, gazetteer or configuration changed)", file=emb["vectors"])
     if vectors.dtype != np.float32 or vectors.shape != (emb["n"], emb["dim"]):
         raise ReplicationError(f"{where}: {vectors.dtype} array of shape {vectors.shape}, expected float32 "
-                               f"({emb['n']}, {emb['dim']})")
+                               f"({emb['n']}, {emb['dim']})", file=emb["vectors"])
     import hashlib
 
     if hashlib.sha256(np.ascontiguousarray(vectors).tobytes()).hexdigest() != emb["vectors_sha256"]:
-        raise ReplicationError(f"{where}: its vectors differ from the sha256 recorded in {REPLICATION_JSON}")
+        raise ReplicationError(f"{where}: its vectors differ from the sha256 recorded in {REPLICATION_JSON}",
+                               file=emb["vectors"])
     return vectors
 
 
-def _regenerate(root: Path, desc: dict, out: Path, command: str) -> list[str]:
+def _run_info(root: Path) -> dict:
+    path = root / "results" / "run.json"
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(info, dict) or not isinstance(info.get("config"), dict):
+            raise ValueError("no 'config' mapping")
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise ReplicationError(f"{path}: not a readable run record ({err})", file="results/run.json") from None
+    return info
+
+
+def _figure_formats(manifest: dict) -> tuple[str, ...]:
+    """The figure formats the manifest lists, in the report's order."""
+    from ..config import FIGURE_FORMATS
+
+    suffixes = {e["path"].rsplit(".", 1)[-1] for e in manifest["artefacts"] if "/" not in e["path"]}
+    return tuple(f for f in FIGURE_FORMATS if f in suffixes) or FIGURE_FORMATS
+
+
+def _regenerate(root: Path, desc: dict, manifest: dict, out: Path, command: str) -> list[str]:
     """Refit and redraw into ``out``; returns notes on the embedder."""
     from ..config import load_config
     from ..pipeline import Embedded, kept_passages, make_embedder, run_from_embedded, theme_texts
     from ..report import build_report
 
-    info = json.loads((root / "results" / "run.json").read_text(encoding="utf-8"))
-    config = load_config(data=info["config"])
+    config = load_config(data=_run_info(root)["config"])
     documents = pd.read_parquet(root / "results" / "documents.parquet")
     passages = pd.read_parquet(root / "results" / "passages.parquet")
     kept = kept_passages(passages)
@@ -269,7 +288,7 @@ def _regenerate(root: Path, desc: dict, out: Path, command: str) -> list[str]:
                         cache={"hits": 0, "misses": 0, "model_calls": 0, "texts_embedded": 0})
     run_from_embedded(documents, passages, embedded, config, results_dir=out / "results", cache=False,
                       codebook=_codebook(root, desc, config))
-    build_report(out / "results", out, formats=config.report.formats, command=command)
+    build_report(out / "results", out, formats=_figure_formats(manifest), command=command)
     return notes
 
 
@@ -336,8 +355,9 @@ def replicate_package(package: str | Path, out_dir: str | Path, *, limits: Limit
     -------
     ReplicationReport
         Also written to ``out_dir/REPLICATION.json``. A package whose
-        vectors do not belong to its passages is reported as a mismatch of
-        ``embeddings/vectors.npy``, and nothing is regenerated then.
+        vectors do not belong to its passages (or whose ``run.json`` cannot
+        be read) is reported as a mismatch of that file, and nothing is
+        regenerated then.
 
     Raises
     ------
@@ -354,9 +374,11 @@ def replicate_package(package: str | Path, out_dir: str | Path, *, limits: Limit
     checks = _shipped_checks(root, desc, manifest)
     command = command or f"coopthemes replicate {package} --out {out}"
     try:
-        report.notes += _regenerate(root, desc, out, command)
+        report.notes += _regenerate(root, desc, manifest, out, command)
     except ReplicationError as err:
-        checks.append(Check(f"package/{PACKAGE_DIR}/{desc['embeddings']['vectors']}", "package", False, str(err)))
+        if err.file is None:
+            raise
+        checks.append(Check(f"package/{PACKAGE_DIR}/{err.file}", "package", False, str(err)))
     else:
         checks += _regenerated_checks(root, desc, manifest, out)
     order = {"package": 0, "results": 1, "model": 2, "table": 3, "figure": 4, "report": 5}
