@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 import zipfile
 
@@ -29,6 +30,9 @@ def test_same_content_same_bytes_sorted_entries_fixed_times(tmp_path):
     src.touch()  # a newer mtime changes nothing
     two = write_archive(dict(reversed(list(entries.items()))), tmp_path / "two.zip")
     assert one.read_bytes() == two.read_bytes()
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(one.stat().st_mode) == 0o666 & ~mask
     with zipfile.ZipFile(one) as zf:
         infos = zf.infolist()
         assert [i.filename for i in infos] == ["pkg/a.json", "pkg/b.txt", "pkg/sub/c.bin"]

@@ -140,11 +140,18 @@ def write_archive(entries: Mapping[str, Path | bytes], out: str | Path) -> Path:
                     continue
                 with open(source, "rb") as src, zf.open(_info(name, os.path.getsize(source)), "w") as dst:
                     shutil.copyfileobj(src, dst, _CHUNK)
+        os.chmod(tmp, 0o666 & ~_umask())  # as an ordinary new file, not the temporary file's 0600
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return out
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _check_entries(archive: Path, infos: list[zipfile.ZipInfo], limits: Limits) -> None:
