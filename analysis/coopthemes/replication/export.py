@@ -32,7 +32,7 @@ from .package import (
     texts_digest,
 )
 
-__all__ = ["ExportResult", "export_package"]
+__all__ = ["ExportResult", "bundled_file", "export_package"]
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,8 @@ def _recorded(manifest_path: Path, results_dir: Path, manifest: dict) -> tuple[d
     return inputs, artefacts
 
 
-def _bundled(setting: str) -> Path:
+def bundled_file(setting: str) -> Path | None:
+    """The bundled file a run reads when ``setting`` (``section.field``) is null; None when there is none."""
     if setting == "corpus.gazetteer":
         from ..corpus.gazetteer import BUNDLED_GAZETTEER
 
@@ -114,9 +115,11 @@ def _bundled(setting: str) -> Path:
         from ..corpus.relations import BUNDLED_RELATION_CUES
 
         return BUNDLED_RELATION_CUES
-    from ..themes.codebook import DEFAULT_CODEBOOK
+    if setting == "themes.codebook":
+        from ..themes.codebook import DEFAULT_CODEBOOK
 
-    return Path(str(resources.files("coopthemes.codebook").joinpath(DEFAULT_CODEBOOK)))
+        return Path(str(resources.files("coopthemes.codebook").joinpath(DEFAULT_CODEBOOK)))
+    return None
 
 
 def _setting_value(config, setting: str):
@@ -131,7 +134,9 @@ def _input_files(config, results_dir: Path) -> tuple[dict[str, Path], dict[str, 
         if setting == "themes.codebook" and config.themes.codebook_mode == "off":
             continue
         value = _setting_value(config, setting)
-        path = Path(value) if value is not None else _bundled(setting)
+        path = Path(value) if value is not None else bundled_file(setting)
+        if path is None:
+            continue
         if not path.is_file():
             raise ReplicationError(f"{path}: not found ({setting} of the run's configuration; the export reads it "
                                    "from the current folder, as the run did)")

@@ -46,7 +46,10 @@ FORMAT = "coopthemes-replication/1"
 PACKAGE_DIR = "replication"
 #: The package's description of itself.
 REPLICATION_JSON = "replication.json"
-#: Settings that name a file, and the file's name under ``inputs/``.
+#: Settings that name a file, and the file's name under ``inputs/``. Where such
+#: a setting is null, the package ships the bundled file that the run read
+#: (:func:`coopthemes.replication.export.bundled_file`), or nothing for a
+#: setting without one.
 INPUT_SETTINGS = {
     "corpus.gazetteer": "gazetteer.yaml",
     "corpus.relation_cues": "relations.yaml",
