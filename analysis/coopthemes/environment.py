@@ -144,7 +144,8 @@ def _same(a: str, b: str) -> bool:
         return a == b
 
 
-def lock_differences(path: str | Path | None = None, *, required: tuple[str, ...] | None = None) -> list[LockDifference]:
+def lock_differences(path: str | Path | None = None, *,
+                     required: tuple[str, ...] | None = None) -> list[LockDifference]:
     """Locked distributions installed in another version, and required ones not installed.
 
     Parameters

@@ -189,7 +189,8 @@ def _shipped_checks(root: Path, desc: dict, manifest: dict) -> list[Check]:
         if name not in recorded:
             checks.append(Check(prefix + name, kind, False, f"not listed in {REPLICATION_JSON}"))
         elif name not in present:
-            checks.append(Check(prefix + name, kind, False, f"missing from the package (listed in {recorded[name][1]})"))
+            checks.append(Check(prefix + name, kind, False,
+                                f"missing from the package (listed in {recorded[name][1]})"))
         elif file_sha256(path) != recorded[name][0]:
             checks.append(Check(prefix + name, kind, False, f"shipped file differs from {recorded[name][1]}"))
         else:
