@@ -1,0 +1,85 @@
+"""A self-contained HTML page to browse a run: themes, passages, prevalence, map, provenance.
+
+``coopthemes run`` and ``coopthemes report`` write ``OUT/explorer.html``;
+``coopthemes explore RESULTS_DIR --out FILE`` writes one from any results
+folder. The page is one file with every script, style and datum inside it:
+it opens offline, from a USB stick or an e-mail attachment, and makes no
+network request. Same results, same bytes.
+
+Modules: :mod:`.data` (results -> the page's data), :mod:`.page` (the HTML
+with its assets under ``assets/``), :mod:`.cli` (the command).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from .data import FORMAT, explorer_data, provenance_record
+from .page import EXPLORER_NAME, embed_json, render_page, write_page
+
+__all__ = [
+    "EXPLORER_NAME",
+    "FORMAT",
+    "embed_json",
+    "explorer_data",
+    "find_manifest",
+    "provenance_record",
+    "render_page",
+    "write_explorer",
+    "write_page",
+]
+
+logger = logging.getLogger(__name__)
+
+_MANIFEST = "MANIFEST.json"
+
+
+def find_manifest(results_dir: str | Path) -> Path | None:
+    """The ``MANIFEST.json`` beside a results folder (its parent, as ``coopthemes run`` writes it), or in it."""
+    results_dir = Path(results_dir)
+    for candidate in (results_dir.parent / _MANIFEST, results_dir / _MANIFEST):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _read_manifest(path: Path | None) -> dict | None:
+    if path is None:
+        return None
+    try:
+        manifest = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        logger.warning("explorer: %s not read (%s); the page shows run.json only", path, exc)
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def write_explorer(results_dir: str | Path, path: str | Path, *, manifest: str | Path | None = None) -> Path:
+    """Write the explorer page of a results folder.
+
+    Parameters
+    ----------
+    results_dir : str or Path
+        Results folder written by ``coopthemes run`` (it holds ``run.json``).
+    path : str or Path
+        The HTML file to write; its folder is created.
+    manifest : str or Path, optional
+        ``MANIFEST.json`` whose provenance the page shows; default:
+        :func:`find_manifest`. A manifest that does not describe these
+        results is shown with a warning.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    from ..results import read_results
+
+    results = read_results(results_dir)
+    manifest_path = Path(manifest) if manifest is not None else find_manifest(results_dir)
+    data = explorer_data(results, manifest=_read_manifest(manifest_path))
+    out = write_page(data, path)
+    logger.info("wrote %s (%d bytes)", out, out.stat().st_size)
+    return out
