@@ -1,0 +1,144 @@
+"""The explorer page: its data, its safety as HTML, its bytes, and `coopthemes explore`."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from coopthemes.explore import EXPLORER_NAME, embed_json, explorer_data, render_page, write_explorer
+from coopthemes.plotting.style import palette
+from coopthemes.report.synthetic import write_synthetic_results
+from coopthemes.results import read_results
+from conftest import ROOT
+
+HOSTILE = '</script><script>alert(1)</script><!-- <img src=x onerror=alert(2)> & \u2028 tội phạm'
+
+
+@pytest.fixture
+def results_dir(tmp_path):
+    return write_synthetic_results(tmp_path / "out" / "results", seed=4, n_documents=40)
+
+
+def _embedded(page: str) -> dict:
+    match = re.search(r'<script type="application/json" id="explorer-data">(.*?)</script>', page, flags=re.S)
+    assert match, "no data element in the page"
+    return json.loads(match.group(1))
+
+
+def _rewrite(results_dir, name, func):
+    path = results_dir / f"{name}.parquet"
+    func(pd.read_parquet(path)).to_parquet(path, index=False)
+
+
+def test_embed_json_escapes_markup_and_round_trips():
+    data = {"text": HOSTILE, "b": [1, None, 2.5]}
+    text = embed_json(data)
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
+    assert "tội phạm" in text  # UTF-8 kept, not \\u escapes
+    assert json.loads(text) == data
+
+
+def test_hostile_passage_text_cannot_leave_the_data_element(results_dir):
+    _rewrite(results_dir, "passages", lambda p: p.assign(text=HOSTILE + " " + p["text"]))
+    page = render_page(explorer_data(read_results(results_dir)))
+    assert page.count("<script") == 2 and page.count("</script>") == 2
+    assert "alert(1)" in page and "<script>alert" not in page and "<img" not in page
+    assert all(t.startswith(HOSTILE) for t in _embedded(page)["passages"]["text"])
+
+
+def test_page_makes_no_network_reference(results_dir):
+    page = render_page(explorer_data(read_results(results_dir)))
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page, flags=re.I)
+    assert not re.search(r"@import|url\(|fetch\(|XMLHttpRequest|WebSocket|sendBeacon|EventSource", page)
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
+    assert '<meta charset="utf-8">' in page
+
+
+def test_data_hold_every_theme_passage_and_breakdown(results_dir):
+    results = read_results(results_dir)
+    data = explorer_data(results)
+    labels = [t["label"] for t in data["themes"]]
+    assert set(labels) == set(results.themes["theme"]) | {"(outlier)"}
+    assert len(data["passages"]["id"]) == len(results.assignments)
+    by_id = dict(zip(data["passages"]["id"], data["passages"]["theme"], strict=True))
+    for row in results.assignments.itertuples():
+        assert labels[by_id[row.passage_id]] == row.theme
+    assert {(b["unit"], b["breakdown"]) for b in data["prevalence"]} == {
+        (u, b) for u in ("document", "passage") for b in ("partner", "year", "partner+year")}
+    assert len(data["map"]["x"]) == len(results.theme_map) and max(data["map"]["x"]) == 1000
+    regular = [t for t in data["themes"] if not t["outlier"]]
+    assert [t["color"] for t in regular] == palette(len(regular))
+    assert data["theme_columns"] == []  # no optional column in these results
+    assert all(t["terms"]["vi"] for t in regular)
+
+
+def test_optional_theme_columns_and_edits_are_shown_when_present(results_dir):
+    _rewrite(results_dir, "themes", lambda t: t.assign(label_confidence=[0.9, 0.5, None, 0.7, 0.1][: len(t)],
+                                                        stability=0.8))
+    run = json.loads((results_dir / "run.json").read_text(encoding="utf-8"))
+    run["edits"] = [{"action": "rename", "theme_id": 4, "to": "Drugs"}]
+    (results_dir / "run.json").write_text(json.dumps(run), encoding="utf-8")
+    data = explorer_data(read_results(results_dir))
+    assert [c["column"] for c in data["theme_columns"]] == ["label_confidence", "stability"]
+    first = next(t for t in data["themes"] if t["id"] == 0)
+    assert first["extra"] == {"label_confidence": 0.9, "stability": 0.8}
+    assert data["edits"] == [{"action": "rename", "theme_id": 4, "to": "Drugs"}]
+
+
+def test_same_results_give_identical_bytes(results_dir, tmp_path):
+    first = write_explorer(results_dir, tmp_path / "a.html").read_bytes()
+    copy = shutil.copytree(results_dir, tmp_path / "copy" / "results")
+    second = write_explorer(copy, tmp_path / "b.html").read_bytes()
+    assert first == second
+
+
+def test_manifest_found_missing_or_describing_other_results(results_dir, tmp_path):
+    from coopthemes.report import build_report
+
+    assert explorer_data(read_results(results_dir))["provenance"]["manifest"] == "missing"
+    build_report(results_dir, results_dir.parent, formats=("png",), command="coopthemes report")
+    manifest = json.loads((results_dir.parent / "MANIFEST.json").read_text(encoding="utf-8"))
+    data = _embedded(write_explorer(results_dir, tmp_path / "e.html").read_text(encoding="utf-8"))
+    assert data["provenance"]["manifest"] == "found"
+    assert data["provenance"]["packages"] == manifest["packages"]
+    assert data["provenance"]["git"] == manifest["git"]
+    _rewrite(results_dir, "themes", lambda t: t.assign(size=t["size"] + 1))
+    assert explorer_data(read_results(results_dir), manifest=manifest)["provenance"]["manifest"] == "mismatch"
+
+
+def test_results_without_partners_years_or_prevalence(results_dir):
+    _rewrite(results_dir, "documents", lambda d: d.assign(partners=[[] for _ in range(len(d))],
+                                                           year=pd.array([pd.NA] * len(d), dtype="Int64")))
+    _rewrite(results_dir, "passages", lambda p: p.assign(partners=[[] for _ in range(len(p))],
+                                                          year=pd.array([pd.NA] * len(p), dtype="Int64")))
+    (results_dir / "prevalence.parquet").unlink()
+    (results_dir / "theme_map.parquet").unlink()
+    data = explorer_data(read_results(results_dir))
+    assert data["partners"] == [] and data["prevalence"] == [] and data["map"]["x"] == []
+    assert set(data["passages"]["year"]) == {None}
+    assert "</html>" in render_page(data)
+
+
+def test_explore_command_through_the_console_script(results_dir, tmp_path):
+    _rewrite(results_dir, "documents", lambda d: d.assign(partners=[[] for _ in range(len(d))],
+                                                           year=pd.array([pd.NA] * len(d), dtype="Int64")))
+    _rewrite(results_dir, "passages", lambda p: p.assign(partners=[[] for _ in range(len(p))],
+                                                          year=pd.array([pd.NA] * len(p), dtype="Int64")))
+    _rewrite(results_dir, "prevalence", lambda p: p.iloc[0:0])
+    exe = shutil.which("coopthemes", path=str(ROOT / ".venv" / "bin")) or shutil.which("coopthemes")
+    cmd = [exe] if exe else [sys.executable, "-m", "coopthemes.cli"]
+    proc = subprocess.run([*cmd, "explore", str(results_dir), "--out", str(tmp_path / "x.html")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and "x.html" in proc.stdout
+    proc = subprocess.run([*cmd, "explore", str(results_dir)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert (results_dir.parent / EXPLORER_NAME).is_file()
+    proc = subprocess.run([*cmd, "explore", str(tmp_path / "nowhere")], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and "not a results folder" in proc.stderr and "Traceback" not in proc.stderr
