@@ -1,4 +1,4 @@
-"""Command line: ``coopthemes corpus | themes | run | report | evaluate | validate | export | replicate``.
+"""Command line: ``coopthemes corpus | themes | run | report | evaluate | validate | export | replicate | explore``.
 
 Every command takes ``--config FILE`` (YAML, see README); command-line
 options override the file. ``-v`` (more) and ``-q`` (less) may stand
@@ -141,6 +141,7 @@ def cmd_themes(args) -> int:
 
 
 def cmd_run(args) -> int:
+    from .explore import EXPLORER_NAME, write_explorer
     from .pipeline import run
     from .report import build_report
 
@@ -150,6 +151,7 @@ def cmd_run(args) -> int:
     t0 = time.perf_counter()
     result = run(config, results_dir=results, scheduler=args.scheduler)
     written = build_report(results, out, command=_command_line())
+    written.append(write_explorer(results, out / EXPLORER_NAME, manifest=out / "MANIFEST.json"))
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
     print(f"{result.info['n_documents']} documents, {result.info['n_passages_kept']} kept passages, "
           f"{result.info['n_themes']} themes ({result.theme_fit}); embedding cache {result.embedding_cache}")
@@ -159,6 +161,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_report(args) -> int:
+    from .explore import EXPLORER_NAME, write_explorer
     from .report import build_report
 
     formats = None
@@ -167,6 +170,7 @@ def cmd_report(args) -> int:
     out = Path(args.out) if args.out else Path(args.results_dir).parent
     t0 = time.perf_counter()
     written = build_report(Path(args.results_dir), out, formats=formats, command=_command_line())
+    written.append(write_explorer(args.results_dir, out / EXPLORER_NAME, manifest=out / "MANIFEST.json"))
     print(f"wrote {len(written)} files under {out} in {time.perf_counter() - t0:.1f} s")
     return 0
 
@@ -249,6 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .replication.cli import add_replication_parsers
 
     add_replication_parsers(sub, parents=common)
+    from .explore.cli import add_explore_parser
+
+    add_explore_parser(sub, parents=common)
     return parser
 
 
