@@ -15,7 +15,7 @@ from coopthemes.explore import EXPLORER_NAME, embed_json, explorer_data, render_
 from coopthemes.plotting.style import palette
 from coopthemes.report.synthetic import write_synthetic_results
 from coopthemes.results import read_results
-from conftest import ROOT
+from conftest import ROOT, SEEDS
 
 HOSTILE = '</script><script>alert(1)</script><!-- <img src=x onerror=alert(2)> & \u2028 tội phạm'
 
@@ -131,8 +131,7 @@ def test_explore_command_through_the_console_script(results_dir, tmp_path):
     _rewrite(results_dir, "passages", lambda p: p.assign(partners=[[] for _ in range(len(p))],
                                                           year=pd.array([pd.NA] * len(p), dtype="Int64")))
     _rewrite(results_dir, "prevalence", lambda p: p.iloc[0:0])
-    exe = shutil.which("coopthemes", path=str(ROOT / ".venv" / "bin")) or shutil.which("coopthemes")
-    cmd = [exe] if exe else [sys.executable, "-m", "coopthemes.cli"]
+    cmd = _console_script()
     proc = subprocess.run([*cmd, "explore", str(results_dir), "--out", str(tmp_path / "x.html")],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
@@ -142,3 +141,33 @@ def test_explore_command_through_the_console_script(results_dir, tmp_path):
     assert (results_dir.parent / EXPLORER_NAME).is_file()
     proc = subprocess.run([*cmd, "explore", str(tmp_path / "nowhere")], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2 and "not a results folder" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def _console_script() -> list[str]:
+    exe = shutil.which("coopthemes", path=str(ROOT / ".venv" / "bin")) or shutil.which("coopthemes")
+    return [exe] if exe else [sys.executable, "-m", "coopthemes.cli"]
+
+
+@pytest.mark.integration
+def test_run_and_explore_on_seeds_without_metadata(tmp_path, tmp_path_factory):
+    corpus = tmp_path / "seeds"
+    corpus.mkdir()
+    for path in sorted(SEEDS.glob("*.txt")):
+        shutil.copy(path, corpus / path.name)
+    cache = tmp_path_factory.getbasetemp() / "explore-cache" / "embeddings"  # shared with the browser test
+    config = tmp_path / "config.yaml"
+    config.write_text(f"embeddings:\n  cache_dir: {cache}\nprevalence:\n  n_boot: 200\n", encoding="utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.run([*_console_script(), "run", "--config", str(config), "--corpus", str(corpus),
+                           "--out", str(out)], capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and (out / EXPLORER_NAME).is_file()
+    documents = read_results(out / "results").documents
+    assert documents["year"].isna().any()  # no sidecar: two documents have no year
+    proc = subprocess.run([*_console_script(), "explore", str(out / "results"), "--out", str(tmp_path / "p.html")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    data = _embedded((tmp_path / "p.html").read_text(encoding="utf-8"))
+    assert data["provenance"]["manifest"] == "found"
+    assert (tmp_path / "p.html").read_bytes() == (out / EXPLORER_NAME).read_bytes()

@@ -185,6 +185,12 @@ def synthetic_page(tmp_path_factory):
     hostile = "</script><img src=x onerror=\"document.title='owned'\"> <b>bold</b> Bộ Công an & tội phạm "
     passages["text"] = [hostile + t if i % 5 == 0 else t for i, t in enumerate(passages["text"])]
     passages.to_parquet(path, index=False)
+    themes = pd.read_parquet(results_dir / "themes.parquet")
+    themes.assign(label_confidence=[0.91, 0.42, None, 0.77, 0.15], stability=0.8).to_parquet(
+        results_dir / "themes.parquet", index=False)
+    run = json.loads((results_dir / "run.json").read_text(encoding="utf-8"))
+    run["edits"] = [{"action": "rename", "theme_id": 4, "from": "D4: ma tuý, heroin", "to": "Drugs <b>x</b>"}]
+    (results_dir / "run.json").write_text(json.dumps(run, ensure_ascii=False), encoding="utf-8")
     return write_explorer(results_dir, base / "explorer.html"), read_results(results_dir)
 
 
@@ -195,6 +201,29 @@ def test_synthetic_page_works_offline_without_errors(driver, synthetic_page):
     assert visit.js("return document.querySelectorAll('img, #passage-list p *:not(mark)').length") == 0
     shown = _texts(visit, "#passage-list > li > p")
     assert any(t.startswith("</script><img src=x") for t in shown)  # markup in the data stayed text
+    assert "Drugs <b>x</b>" in visit.js("return document.getElementById('provenance').textContent")
+    assert visit.js("return document.getElementById('edits-note').hidden") is False
+    assert offline_failures(visit) == []
+
+
+def test_theme_table_sorts_and_shows_optional_columns(driver, synthetic_page):
+    page, results = synthetic_page
+    visit = Visit(driver, page)
+    heads = _texts(visit, "#themes-head th")
+    assert heads[:5] == ["#", "Theme", "label confidence", "stability", "Passages"]
+
+    def column(i):
+        return [c.replace(",", "") for c in _texts(visit, f"#themes-body td:nth-child({i})")]
+
+    sizes = [int(v) for v in column(5)]
+    assert sizes == sorted(sizes, reverse=True)  # largest first
+    visit.driver.find_element("css selector", "#themes-head th:nth-child(5) button").click()
+    assert [int(v) for v in column(5)] == sorted(sizes)
+    assert visit.js("return document.querySelector('#themes-head th:nth-child(5)').getAttribute('aria-sort')") \
+        == "ascending"
+    visit.driver.find_element("css selector", "#themes-head th:nth-child(3) button").click()
+    confidence = [float(v) for v in column(3) if v != "–"]
+    assert confidence == sorted(confidence, reverse=True) and column(3)[-1] == "–"  # missing last
     assert visit.js("return document.title") != "owned"
     assert offline_failures(visit) == []
 
@@ -261,8 +290,9 @@ def test_seeds_page_in_the_browser(driver, tmp_path_factory):
     from coopthemes.report import build_report
 
     base = tmp_path_factory.mktemp("seeds")
+    cache = tmp_path_factory.getbasetemp() / "explore-cache" / "embeddings"  # shared with test_explore.py
     config = load_config(data={"corpus": {"path": str(SEEDS)}, "prevalence": {"n_boot": 200},
-                               "embeddings": {"cache_dir": str(base / "cache" / "embeddings")}})
+                               "embeddings": {"cache_dir": str(cache)}})
     run(config, results_dir=base / "results")
     build_report(base / "results", base, formats=("png",), command="coopthemes run")
     page = write_explorer(base / "results", base / "explorer.html")

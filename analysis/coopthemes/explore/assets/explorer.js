@@ -305,7 +305,13 @@
 
   /* ---------- passages ---------- */
 
-  var lowerCache = [], foldCache = [], foldChars = {};
+  var lowerCache = [], foldCache = [], nfcCache = [], foldChars = {};
+
+  /* Passage text in composed form (NFC), so that searching and highlighting agree with what is shown. */
+  function textOf(p) {
+    if (nfcCache[p] === undefined) nfcCache[p] = P.text[p].normalize('NFC');
+    return nfcCache[p];
+  }
 
   function foldChar(ch) {
     var hit = foldChars[ch];
@@ -348,10 +354,10 @@
       needle: accentFree ? folded : lowerOf(q),
       text: function (p) {
         if (accentFree) {
-          if (foldCache[p] === undefined) foldCache[p] = foldOf(P.text[p]);
+          if (foldCache[p] === undefined) foldCache[p] = foldOf(textOf(p));
           return foldCache[p];
         }
-        if (lowerCache[p] === undefined) lowerCache[p] = lowerOf(P.text[p]);
+        if (lowerCache[p] === undefined) lowerCache[p] = lowerOf(textOf(p));
         return lowerCache[p];
       }
     };
@@ -423,7 +429,7 @@
       P.outlier[p] ? el('span', {'class': 'badge', text: 'reassigned outlier',
         title: 'left outside every theme by the clustering, then assigned to the nearest one'}) : null,
       showTheme ? el('span', {'class': 'badge', text: theme.label, style: 'border-color:' + theme.color}) : null);
-    var text = P.text[p];
+    var text = textOf(p);
     var body = form ? highlight(text, form.text(p), form.needle) : highlight(text, '', '');
     body.setAttribute('lang', P.language[p] || '');
     var foot = el('div', {'class': 'meta'}, el('span', {'class': 'code', text: P.id[p]}));
