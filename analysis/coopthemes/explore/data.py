@@ -45,7 +45,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -197,19 +197,18 @@ def _terms_by_theme(terms: pd.DataFrame | None) -> dict[int, dict[str, list]]:
 
 def _documents(documents: pd.DataFrame, group_column: str | None) -> tuple[dict, dict[str, int], list[str]]:
     documents = documents.sort_values("doc_id", kind="mergesort").reset_index(drop=True)
-    partners = sorted({p for cell in documents.get("partners", pd.Series(dtype=object)) for p in _strings(cell)})
+    cells = _column(documents, "partners")
+    partners = sorted({p for cell in cells for p in _strings(cell)})
     partner_index = {p: i for i, p in enumerate(partners)}
-    n = len(documents)
-    column = documents.get
     cols = {
-        "id": [str(d) for d in documents["doc_id"]],
-        "title": [None if _missing(t) else str(t) for t in column("title", pd.Series([None] * n))],
-        "year": [_year(y) for y in column("year", pd.Series([None] * n))],
-        "language": [None if _missing(v) else str(v) for v in column("language", pd.Series([None] * n))],
-        "partners": [[partner_index[p] for p in _strings(c)] for c in column("partners", pd.Series([None] * n))],
+        "id": [str(d) for d in _column(documents, "doc_id")],
+        "title": [None if _missing(t) else str(t) for t in _column(documents, "title")],
+        "year": [_year(y) for y in _column(documents, "year")],
+        "language": [None if _missing(v) else str(v) for v in _column(documents, "language")],
+        "partners": [[partner_index[p] for p in _strings(c)] for c in cells],
     }
     if group_column and group_column != "partner" and group_column in documents.columns:
-        cols["group"] = [_plain(v) if _scalar(v) else str(v) for v in documents[group_column]]
+        cols["group"] = [_plain(v) if _scalar(v) else str(v) for v in _column(documents, group_column)]
     return cols, {d: i for i, d in enumerate(cols["id"])}, partners
 
 
@@ -225,21 +224,25 @@ def _passages(results) -> pd.DataFrame:
     return joined.sort_values("passage_id", kind="mergesort").reset_index(drop=True)
 
 
+def _column(df: pd.DataFrame, name: str, default=None) -> list:
+    """A column as a list of Python objects (missing column: ``default`` in every row)."""
+    if name not in df.columns:
+        return [default] * len(df)
+    return df[name].astype(object).tolist()
+
+
 def _passage_columns(joined: pd.DataFrame, doc_index, partner_index, theme_index) -> dict:
-    n = len(joined)
-    get = joined.get
-    probability = get("probability", pd.Series([None] * n))
     return {
-        "id": [str(p) for p in joined["passage_id"]],
-        "doc": [doc_index.get(str(d), -1) for d in get("doc_id", pd.Series([""] * n))],
-        "text": ["" if _missing(t) else str(t) for t in get("text", pd.Series([""] * n))],
-        "language": [None if _missing(v) else str(v) for v in get("language", pd.Series([None] * n))],
-        "year": [_year(y) for y in get("year", pd.Series([None] * n))],
+        "id": [str(p) for p in _column(joined, "passage_id")],
+        "doc": [doc_index.get(str(d), -1) for d in _column(joined, "doc_id", "")],
+        "text": ["" if _missing(t) else str(t) for t in _column(joined, "text", "")],
+        "language": [None if _missing(v) else str(v) for v in _column(joined, "language")],
+        "year": [_year(y) for y in _column(joined, "year")],
         "partners": [[partner_index[p] for p in _strings(c) if p in partner_index]
-                     for c in get("partners", pd.Series([None] * n))],
-        "theme": [theme_index[int(t)] for t in joined["theme_id"]],
-        "strength": [None if _missing(p) else int(round(float(p) * 1000)) for p in probability],
-        "outlier": [int(bool(v)) if not _missing(v) else 0 for v in get("is_outlier", pd.Series([False] * n))],
+                     for c in _column(joined, "partners")],
+        "theme": [theme_index[int(t)] for t in _column(joined, "theme_id")],
+        "strength": [None if _missing(p) else int(round(float(p) * 1000)) for p in _column(joined, "probability")],
+        "outlier": [int(bool(v)) if not _missing(v) else 0 for v in _column(joined, "is_outlier", False)],
     }
 
 
@@ -255,21 +258,14 @@ def _prevalence_blocks(prevalence: pd.DataFrame | None, theme_by_label: Mapping[
         if any(c not in group.columns for c in columns):
             continue
         extra_here = [c for c in extra if c not in columns and group[c].notna().any()]
-        group = group[group["theme"].isin(theme_by_label)]
-        order = sorted(range(len(group)), key=lambda i: _row_key(group, i, columns))
-        rows = []
-        for i in order:
-            rec = group.iloc[i]
-            rows.append([theme_by_label[rec["theme"]], *(_plain(rec[c]) for c in columns),
-                         *(_plain(rec.get(c)) for c in _PREVALENCE_VALUES), *(_plain(rec[c]) for c in extra_here)])
+        records = [r for r in group.astype(object).to_dict("records") if r["theme"] in theme_by_label]
+        records.sort(key=lambda r: (str(r["theme"]), *((0, "") if _missing(r[c]) else (1, str(r[c])) for c in columns)))
+        rows = [[theme_by_label[r["theme"]], *(_plain(r[c]) for c in columns),
+                 *(_plain(r.get(c)) for c in _PREVALENCE_VALUES), *(_plain(r[c]) for c in extra_here)]
+                for r in records]
         blocks.append({"unit": str(unit), "breakdown": str(breakdown), "columns": columns,
                        "extra": extra_here, "rows": rows})
     return blocks
-
-
-def _row_key(group: pd.DataFrame, i: int, columns: Sequence[str]) -> tuple:
-    rec = group.iloc[i]
-    return (str(rec["theme"]), *((0, "") if _missing(rec[c]) else (1, str(rec[c])) for c in columns))
 
 
 def _theme_map(theme_map: pd.DataFrame | None, passage_index, theme_index) -> dict:

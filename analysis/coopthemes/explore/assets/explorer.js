@@ -325,23 +325,21 @@
     return base;
   }
 
+  /* Lower case, one UTF-16 unit for one: positions in it are positions in the text. */
   function lowerOf(text) {
+    var low = text.toLowerCase();
+    if (low.length === text.length) return low;
     var out = '';
     for (var j = 0; j < text.length; j++) {
-      var ch = text.charAt(j), low = ch.toLowerCase();
-      out += low.length === 1 ? low : ch;
+      var ch = text.charAt(j), l = ch.toLowerCase();
+      out += l.length === 1 ? l : ch;
     }
     return out;
   }
 
+  /* Lower case without diacritics ("Công an" -> "cong an"), also one unit for one. */
   function foldOf(text) {
-    var out = '';
-    for (var j = 0; j < text.length; j++) {
-      var code = text.charCodeAt(j);
-      if (code < 128) out += (code >= 65 && code <= 90) ? String.fromCharCode(code + 32) : text.charAt(j);
-      else out += foldChar(text.charAt(j));
-    }
-    return out;
+    return lowerOf(text).replace(/[^\x00-\x7f]/g, foldChar);
   }
 
   /* Returns the searchable form of passage p for a query, and the query in that form.
