@@ -89,6 +89,12 @@ def test_optional_theme_columns_and_edits_are_shown_when_present(results_dir):
     first = next(t for t in data["themes"] if t["id"] == 0)
     assert first["extra"] == {"label_confidence": 0.9, "stability": 0.8}
     assert data["edits"] == [{"action": "rename", "theme_id": 4, "to": "Drugs"}]
+    assert "edits" not in data["provenance"]["run"]
+    run.pop("edits")
+    (results_dir / "run.json").write_text(json.dumps(run), encoding="utf-8")
+    merge = {"theme_edits": [{"action": "merge", "themes": [1, 2]}]}
+    assert explorer_data(read_results(results_dir), manifest=merge)["edits"] == merge["theme_edits"]
+    assert explorer_data(read_results(results_dir))["edits"] is None
 
 
 def test_same_results_give_identical_bytes(results_dir, tmp_path):

@@ -9,8 +9,10 @@ order, so that the same results always give the same bytes.
 
 Contract (``FORMAT``)
 ---------------------
-``format, title, group_column, languages, unit_default``
-    Identity of the page and the run's grouping column.
+``format, title, group_column, languages, language_colors, min_group_size``
+    Identity of the page, the run's grouping column, the corpus languages
+    with the figures' colour for each, and the size under which a group is
+    small.
 ``themes``
     List of dicts ``id, label, codebook_id, size, language_mix (dict),
     terms ({language: [[term, weight], ...]}), representative (passage
@@ -36,8 +38,11 @@ Contract (``FORMAT``)
 ``map``
     Column-wise theme map: ``x, y`` (scaled to 0..1000), ``theme`` (index),
     ``passage`` (index or -1).
-``provenance, edits``
+``provenance``
     See :func:`provenance_record`.
+``edits``
+    The theme edits recorded in ``run.json`` or the manifest (under one of
+    :data:`EDIT_KEYS`), as recorded; None when there are none.
 """
 
 from __future__ import annotations
@@ -52,10 +57,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..plotting.style import OUTLIER_COLOR, palette
+from ..plotting.style import LANGUAGE_COLORS, OUTLIER_COLOR, palette
 from ..schema import BREAKDOWN_SEPARATOR
 
-__all__ = ["FORMAT", "THEME_COLUMN_NAMES", "explorer_data", "provenance_record"]
+__all__ = ["EDIT_KEYS", "FORMAT", "THEME_COLUMN_NAMES", "explorer_data", "provenance_record"]
 
 #: Identifier of the data contract; bump when the page's data change shape.
 FORMAT = "coopthemes-explorer/1"
@@ -66,6 +71,8 @@ THEME_COLUMN_NAMES = {
     "stability": "stability",
 }
 
+#: Keys under which the theme edits applied to a run may be recorded (run.json first, then the manifest).
+EDIT_KEYS = ("edits", "theme_edits")
 #: Columns of the themes table that are not "extra".
 _BASE_THEME_COLUMNS = ("theme_id", "theme", "codebook_id", "size", "language_mix", "representative_passages")
 #: Prevalence columns stored in every row, after the grouping values.
@@ -329,7 +336,7 @@ def provenance_record(info: Mapping, manifest: Mapping | None, *, results_dir: P
         are None.
     """
     manifest = dict(manifest or {})
-    facts = {k: _plain(v) for k, v in sorted(info.items()) if k not in ("config", "edits", "embedder")}
+    facts = {k: _plain(v) for k, v in sorted(info.items()) if k not in ("config", "embedder", *EDIT_KEYS)}
     status = "missing"
     if manifest:
         status = "mismatch" if _manifest_matches(manifest, results_dir) is False else "found"
@@ -348,6 +355,14 @@ def provenance_record(info: Mapping, manifest: Mapping | None, *, results_dir: P
         "command": manifest.get("command"),
         "manifest": status,
     }
+
+
+def _edits(info: Mapping, manifest: Mapping):
+    for record in (info, manifest):
+        for key in EDIT_KEYS:
+            if record.get(key):
+                return record[key]
+    return None
 
 
 def _title(info: Mapping) -> str:
@@ -382,12 +397,13 @@ def explorer_data(results, *, manifest: Mapping | None = None) -> dict:
     passage_index = {str(p): i for i, p in enumerate(joined["passage_id"])}
     themes, theme_index, theme_columns = _theme_entries(results, passage_index)
     theme_by_label = {t["label"]: i for i, t in reversed(list(enumerate(themes)))}
-    edits = info.get("edits", (manifest or {}).get("edits"))
+    edits = _edits(info, manifest or {})
     return {
         "format": FORMAT,
         "title": _title(info),
         "group_column": group_column,
         "languages": [str(x) for x in info.get("languages") or sorted({t for t in docs["language"] if t})],
+        "language_colors": dict(sorted(LANGUAGE_COLORS.items())),
         "themes": themes,
         "theme_columns": theme_columns,
         "documents": docs,

@@ -186,7 +186,7 @@
   function mixBar(mix) {
     var keys = Object.keys(mix || {}).sort(function (a, b) { return mix[b] - mix[a] || (a < b ? -1 : 1); });
     var bar = el('span', {'class': 'mix', 'aria-hidden': 'true'});
-    var colours = {vi: '#0072B2', fr: '#E69F00', en: '#009E73'};
+    var colours = D.language_colors || {};
     var spare = ['#CC79A7', '#56B4E9', '#D55E00', '#999999'];
     keys.forEach(function (k, j) {
       bar.appendChild(el('span', {style: 'width:' + (100 * mix[k]).toFixed(1) + '%;background:' +
