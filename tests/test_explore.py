@@ -118,6 +118,31 @@ def test_manifest_found_missing_or_describing_other_results(results_dir, tmp_pat
     assert explorer_data(read_results(results_dir), manifest=manifest)["provenance"]["manifest"] == "mismatch"
 
 
+def test_report_lists_the_page_in_its_manifest_and_its_command_remakes_it(results_dir, tmp_path):
+    import shlex
+
+    from coopthemes.cli import main
+    from coopthemes.provenance import file_sha256
+    from coopthemes.report import build_report
+
+    out = tmp_path / "report"
+    written = build_report(results_dir, out, formats=("png",), command="coopthemes report x")
+    page = out / EXPLORER_NAME
+    assert page in written and written[-1].name == "MANIFEST.json"
+    manifest = json.loads((out / "MANIFEST.json").read_text(encoding="utf-8"))
+    entry = next(a for a in manifest["artefacts"] if a["path"] == EXPLORER_NAME)
+    assert entry["sha256"] == file_sha256(page)
+    data = _embedded(page.read_text(encoding="utf-8"))
+    assert data["provenance"]["manifest"] == "found" and "command" not in data["provenance"]
+    assert data["provenance"]["packages"] == manifest["packages"]
+    before = page.read_bytes()
+    page.unlink()
+    argv = shlex.split(entry["command"])
+    assert argv[:2] == ["coopthemes", "explore"]
+    assert main(argv[1:]) == 0
+    assert page.read_bytes() == before
+
+
 def test_results_without_partners_years_or_prevalence(results_dir):
     _rewrite(results_dir, "documents", lambda d: d.assign(partners=[[] for _ in range(len(d))],
                                                            year=pd.array([pd.NA] * len(d), dtype="Int64")))

@@ -208,6 +208,7 @@ def test_build_report_writes_every_artefact(report):
     out, written = report
     expected = [out / f"{s}.{f}" for s in FIGURE_STEMS for f in ("pdf", "png", "svg")]
     expected += [out / "tables" / f"{s}.{f}" for s in TABLE_STEMS for f in ("csv", "tex", "md")]
+    expected += [out / "explorer.html"]
     assert sorted(written[:-1]) == sorted(expected)
     assert written[-1] == out / "MANIFEST.json"
     manifest = json.loads(written[-1].read_text(encoding="utf-8"))

@@ -141,7 +141,6 @@ def cmd_themes(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from .explore import EXPLORER_NAME, write_explorer
     from .pipeline import run
     from .report import build_report
 
@@ -151,7 +150,6 @@ def cmd_run(args) -> int:
     t0 = time.perf_counter()
     result = run(config, results_dir=results, scheduler=args.scheduler)
     written = build_report(results, out, command=_command_line())
-    written.append(write_explorer(results, out / EXPLORER_NAME, manifest=out / "MANIFEST.json"))
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
     print(f"{result.info['n_documents']} documents, {result.info['n_passages_kept']} kept passages, "
           f"{result.info['n_themes']} themes ({result.theme_fit}); embedding cache {result.embedding_cache}")
@@ -161,7 +159,6 @@ def cmd_run(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .explore import EXPLORER_NAME, write_explorer
     from .report import build_report
 
     formats = None
@@ -170,7 +167,6 @@ def cmd_report(args) -> int:
     out = Path(args.out) if args.out else Path(args.results_dir).parent
     t0 = time.perf_counter()
     written = build_report(Path(args.results_dir), out, formats=formats, command=_command_line())
-    written.append(write_explorer(args.results_dir, out / EXPLORER_NAME, manifest=out / "MANIFEST.json"))
     print(f"wrote {len(written)} files under {out} in {time.perf_counter() - t0:.1f} s")
     return 0
 

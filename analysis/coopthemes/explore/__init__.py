@@ -1,6 +1,7 @@
 """A self-contained HTML page to browse a run: themes, passages, prevalence, map, provenance.
 
-``coopthemes run`` and ``coopthemes report`` write ``OUT/explorer.html``;
+``coopthemes run`` and ``coopthemes report`` write ``OUT/explorer.html`` (through
+:func:`coopthemes.build_report`, which lists it in ``MANIFEST.json``);
 ``coopthemes explore RESULTS_DIR --out FILE`` writes one from any results
 folder. The page is one file with every script, style and datum inside it:
 it opens offline, from a USB stick or an e-mail attachment, and makes no
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import json
 import logging
+import platform
+import shlex
 from pathlib import Path
 
 from .data import FORMAT, explorer_data, provenance_record
@@ -29,6 +32,7 @@ __all__ = [
     "render_page",
     "write_explorer",
     "write_page",
+    "write_report_page",
 ]
 
 logger = logging.getLogger(__name__)
@@ -83,3 +87,43 @@ def write_explorer(results_dir: str | Path, path: str | Path, *, manifest: str |
     out = write_page(data, path)
     logger.info("wrote %s (%d bytes)", out, out.stat().st_size)
     return out
+
+
+def write_report_page(results, out_dir: str | Path) -> dict[Path, str]:
+    """Write ``out_dir/explorer.html`` for :func:`coopthemes.build_report`, before its manifest.
+
+    The page shows the provenance that the manifest about to be written will
+    hold (the same package versions, git state, platform and config; not its
+    command, which names the output folder), so that the page can be listed
+    in that manifest with its hash, and ``coopthemes explore`` with the
+    manifest gives the same bytes again.
+
+    Parameters
+    ----------
+    results : RunResult
+        Read from a results folder (``results.results_dir`` is set).
+    out_dir : str or Path
+        The report's folder (where ``MANIFEST.json`` goes).
+
+    Returns
+    -------
+    dict of Path -> str
+        The page and the command that regenerates it alone.
+    """
+    from ..provenance import MANIFEST_NAME, git_state, package_versions
+
+    info = results.info or {}
+    manifest = {
+        "config": info.get("config", {}),
+        "corpus_hash": info.get("corpus_hash"),
+        "git": git_state(),
+        "packages": package_versions(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "seed": info.get("seed"),
+    }
+    out = Path(out_dir)
+    path = write_page(explorer_data(results, manifest=manifest), out / EXPLORER_NAME)
+    regenerate = (f"coopthemes explore {shlex.quote(str(results.results_dir))} --out {shlex.quote(str(path))} "
+                  f"--manifest {shlex.quote(str(out / MANIFEST_NAME))}")
+    return {path: regenerate}

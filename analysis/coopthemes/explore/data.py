@@ -331,9 +331,11 @@ def provenance_record(info: Mapping, manifest: Mapping | None, *, results_dir: P
     -------
     dict
         ``config, corpus_hash, seed, embedder, run (the other facts of
-        run.json), packages, python, platform, git, command, manifest
-        ("found", "missing" or "mismatch")``. Values absent from both records
-        are None.
+        run.json), packages, python, platform, git, manifest ("found",
+        "missing" or "mismatch")``. Values absent from both records are
+        None. The manifest's command is left out: it names the output
+        folder, and the page of the same results must not depend on where
+        it is written.
     """
     manifest = dict(manifest or {})
     facts = {k: _plain(v) for k, v in sorted(info.items()) if k not in ("config", "embedder", *EDIT_KEYS)}
@@ -352,7 +354,6 @@ def provenance_record(info: Mapping, manifest: Mapping | None, *, results_dir: P
         "python": manifest.get("python"),
         "platform": manifest.get("platform"),
         "git": _plain(manifest.get("git")),
-        "command": manifest.get("command"),
         "manifest": status,
     }
 

@@ -8,7 +8,8 @@ command made each artefact::
     python -m coopthemes.report figure theme_map RESULTS_DIR OUT_DIR
     python -m coopthemes.report table prevalence RESULTS_DIR OUT_DIR
 
-:func:`build_report` draws them all and writes ``MANIFEST.json``.
+:func:`build_report` draws them all, writes the explorer page (:mod:`coopthemes.explore`)
+and ``MANIFEST.json``.
 
 Outputs
 -------
@@ -24,6 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..config import FIGURE_FORMATS
+from ..explore import write_report_page
 from ..provenance import write_manifest
 from ..results import RUN_JSON, RunResult, read_results
 from . import figures as _figures  # noqa: F401  (registers the figures)
@@ -124,7 +126,8 @@ def build_report(
     Returns
     -------
     list of Path
-        Files written, figures then tables, ``MANIFEST.json`` last. Each
+        Files written, figures then tables, the explorer page
+        (``explorer.html``), ``MANIFEST.json`` last. Each
         artefact's manifest entry names the command that regenerates it.
     """
     results_dir, out = Path(results_dir), Path(out_dir)
@@ -135,6 +138,7 @@ def build_report(
     if formats is None:
         formats = tuple(config.get("report", {}).get("formats") or FIGURE_FORMATS)
     artefacts = {**draw_figures(results, out, formats=formats), **write_tables(results, out)}
+    artefacts.update(write_report_page(results, out))
     manifest = write_manifest(
         out,
         artefacts=artefacts,

@@ -877,7 +877,6 @@
       ['seed', show(V.seed)],
       ['embedder', [embedder.backend, embedder.model, embedder.version].filter(Boolean).join(' · ')],
       ['git commit', git.commit ? git.commit + (git.dirty ? ' (with uncommitted changes)' : '') : null, true],
-      ['command', V.command, true],
       ['python', V.python],
       ['platform', V.platform]
     ]));
