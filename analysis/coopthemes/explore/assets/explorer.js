@@ -65,6 +65,11 @@
     return (100 * x).toFixed(digits === undefined ? 1 : digits) + '%';
   }
 
+  /* A share of a language mix: whole percent, "<1%" for a share that rounds to nothing. */
+  function mixPct(x) {
+    return x > 0 && x < 0.005 ? '<1%' : pct(x, 0);
+  }
+
   function num(x) {
     if (x === null || x === undefined) return '–';
     if (typeof x === 'number') return Number.isInteger(x) ? x.toLocaleString('en') : x.toFixed(3);
@@ -192,7 +197,7 @@
       bar.appendChild(el('span', {style: 'width:' + (100 * mix[k]).toFixed(1) + '%;background:' +
         (colours[k] || spare[j % spare.length])}));
     });
-    var text = keys.map(function (k) { return k + ' ' + pct(mix[k], 0); }).join(' · ');
+    var text = keys.map(function (k) { return k + ' ' + mixPct(mix[k]); }).join(' · ');
     return [el('span', {text: text || '–'}), keys.length ? bar : null];
   }
 
@@ -286,7 +291,7 @@
       if (t.extra[c.column] !== null && t.extra[c.column] !== undefined) fact(c.name, num(t.extra[c.column]));
     });
     var mix = t.language_mix || {};
-    fact('languages', Object.keys(mix).sort().map(function (k) { return k + ' ' + pct(mix[k], 0); }).join(', ') || '–');
+    fact('languages', Object.keys(mix).sort().map(function (k) { return k + ' ' + mixPct(mix[k]); }).join(', ') || '–');
     var terms = clear($('theme-terms'));
     Object.keys(t.terms).sort(function (a, b) {
       var ia = (D.languages || []).indexOf(a), ib = (D.languages || []).indexOf(b);
