@@ -15,6 +15,7 @@ from coopthemes.explore import EXPLORER_NAME, embed_json, explorer_data, render_
 from coopthemes.plotting.style import palette
 from coopthemes.report.synthetic import write_synthetic_results
 from coopthemes.results import read_results
+from coopthemes.schema import THEME_EVIDENCE_COLUMNS
 from conftest import ROOT, SEEDS
 
 HOSTILE = '</script><script>alert(1)</script><!-- <img src=x onerror=alert(2)> & \u2028 tội phạm'
@@ -74,20 +75,61 @@ def test_data_hold_every_theme_passage_and_breakdown(results_dir):
     assert len(data["map"]["x"]) == len(results.theme_map) and max(data["map"]["x"]) == 1000
     regular = [t for t in data["themes"] if not t["outlier"]]
     assert [t["color"] for t in regular] == palette(len(regular))
-    assert data["theme_columns"] == []  # no optional column in these results
     assert all(t["terms"]["vi"] for t in regular)
+    assert "discusses" not in data["passages"] and "evidence" not in data["passages"]
 
 
-def test_optional_theme_columns_and_edits_are_shown_when_present(results_dir):
-    _rewrite(results_dir, "themes", lambda t: t.assign(label_confidence=[0.9, 0.5, None, 0.7, 0.1][: len(t)],
-                                                        stability=0.8))
+def test_label_confidence_stability_and_unstable_flag_when_present(results_dir):
+    data = explorer_data(read_results(results_dir))
+    assert [c["column"] for c in data["theme_columns"]] == ["label_confidence", "stability"]
+    by_id = {t["id"]: t for t in data["themes"]}
+    assert by_id[0]["extra"] == {"label_confidence": 0.9, "stability": 1.0}
+    assert by_id[4]["extra"] == {"label_confidence": None, "stability": 0.3}
+    assert [t["id"] for t in data["themes"] if t["unstable"]] == [4]
+    assert data["min_stability"] is None  # the synthetic run.json does not record it
+    run = json.loads((results_dir / "run.json").read_text(encoding="utf-8"))
+    run["config"]["themes"] = {"min_stability": 0.5}
+    (results_dir / "run.json").write_text(json.dumps(run), encoding="utf-8")
+    assert explorer_data(read_results(results_dir))["min_stability"] == 0.5
+    # results written before these columns existed
+    _rewrite(results_dir, "themes", lambda t: t.drop(columns=list(THEME_EVIDENCE_COLUMNS)))
+    data = explorer_data(read_results(results_dir))
+    assert data["theme_columns"] == [] and not any(t["unstable"] for t in data["themes"])
+    assert all(t["extra"] == {} for t in data["themes"])
+
+
+def test_codebook_evidence_of_passages_and_share_ranges_over_fits(results_dir):
+    themes = pd.read_parquet(results_dir / "themes.parquet")
+    other = dict(zip(themes["theme_id"], themes["theme"], strict=True))
+
+    def discusses(a):
+        also = [[other[(t + 1) % len(other)], "no such theme"] if i % 3 == 0 and t >= 0 else []
+                for i, t in enumerate(a["theme_id"])]
+        evidence = [f"{other[t]}: {t} word" if i % 2 == 0 and t >= 0 else "" for i, t in enumerate(a["theme_id"])]
+        return a.assign(also_discusses=also, evidence=pd.array(evidence, dtype="string"))
+
+    _rewrite(results_dir, "assignments", discusses)
+    _rewrite(results_dir, "prevalence", lambda p: p.assign(share_min=p["share"] * 0.5, share_max=p["share"]))
+    results = read_results(results_dir)
+    data = explorer_data(results)
+    labels = [t["label"] for t in data["themes"]]
+    a = results.assignments.set_index("passage_id")
+    for i, pid in enumerate(data["passages"]["id"]):
+        row = a.loc[pid]
+        assert [labels[k] for k in data["passages"]["discusses"][i]] == [x for x in row["also_discusses"]
+                                                                          if x != "no such theme"]
+        assert data["passages"]["evidence"][i] == (row["evidence"] or None)
+    assert any(data["passages"]["discusses"]) and any(data["passages"]["evidence"])
+    block = data["prevalence"][0]
+    assert block["extra"] == ["share_min", "share_max"]
+    assert all(abs(r[-2] - r[-1] * 0.5) < 1e-4 for r in block["rows"])
+
+
+def test_theme_edits_are_shown_when_recorded(results_dir):
     run = json.loads((results_dir / "run.json").read_text(encoding="utf-8"))
     run["edits"] = [{"action": "rename", "theme_id": 4, "to": "Drugs"}]
     (results_dir / "run.json").write_text(json.dumps(run), encoding="utf-8")
     data = explorer_data(read_results(results_dir))
-    assert [c["column"] for c in data["theme_columns"]] == ["label_confidence", "stability"]
-    first = next(t for t in data["themes"] if t["id"] == 0)
-    assert first["extra"] == {"label_confidence": 0.9, "stability": 0.8}
     assert data["edits"] == [{"action": "rename", "theme_id": 4, "to": "Drugs"}]
     assert "edits" not in data["provenance"]["run"]
     run.pop("edits")

@@ -185,9 +185,19 @@ def synthetic_page(tmp_path_factory):
     hostile = "</script><img src=x onerror=\"document.title='owned'\"> <b>bold</b> Bộ Công an & tội phạm "
     passages["text"] = [hostile + t if i % 5 == 0 else t for i, t in enumerate(passages["text"])]
     passages.to_parquet(path, index=False)
-    themes = pd.read_parquet(results_dir / "themes.parquet")
-    themes.assign(label_confidence=[0.91, 0.42, None, 0.77, 0.15], stability=0.8).to_parquet(
-        results_dir / "themes.parquet", index=False)
+    themes = pd.read_parquet(results_dir / "themes.parquet")  # theme 4 is unstable
+    themes.assign(label_confidence=[0.91, 0.42, None, 0.77, 0.15]).to_parquet(results_dir / "themes.parquet",
+                                                                              index=False)
+    names = dict(zip(themes["theme_id"], themes["theme"], strict=True))
+    assignments = pd.read_parquet(results_dir / "assignments.parquet")
+    assignments["also_discusses"] = [[names[(t + 1) % len(names)]] if t >= 0 and i % 4 == 0 else []
+                                     for i, t in enumerate(assignments["theme_id"])]
+    assignments["evidence"] = pd.array([f"{names[t]}: <i>công an</i>" if t >= 0 and i % 4 == 0 else ""
+                                        for i, t in enumerate(assignments["theme_id"])], dtype="string")
+    assignments.to_parquet(results_dir / "assignments.parquet", index=False)
+    prevalence = pd.read_parquet(results_dir / "prevalence.parquet")
+    prevalence.assign(share_min=prevalence["share"] * 0.8, share_max=(prevalence["share"] * 1.1).clip(upper=1)) \
+        .to_parquet(results_dir / "prevalence.parquet", index=False)
     run = json.loads((results_dir / "run.json").read_text(encoding="utf-8"))
     run["edits"] = [{"action": "rename", "theme_id": 4, "from": "D4: ma tuý, heroin", "to": "Drugs <b>x</b>"}]
     (results_dir / "run.json").write_text(json.dumps(run, ensure_ascii=False), encoding="utf-8")
@@ -224,7 +234,29 @@ def test_theme_table_sorts_and_shows_optional_columns(driver, synthetic_page):
     visit.driver.find_element("css selector", "#themes-head th:nth-child(3) button").click()
     confidence = [float(v) for v in column(3) if v != "–"]
     assert confidence == sorted(confidence, reverse=True) and column(3)[-1] == "–"  # missing last
+    unstable = set(results.themes.loc[results.themes["unstable"], "theme"])
+    flagged = visit.js("return Array.from(document.querySelectorAll('#themes-body tr'))"
+                       ".filter(r => r.querySelector('.badge.unstable'))"
+                       ".map(r => r.querySelector('.label').textContent)")
+    assert unstable and set(flagged) == unstable
     assert visit.js("return document.title") != "owned"
+    assert offline_failures(visit) == []
+
+
+def test_codebook_evidence_and_range_over_fits_are_shown(driver, synthetic_page):
+    page, results = synthetic_page
+    visit = Visit(driver, page)
+    evidence = _texts(visit, "#passage-list .evidence")
+    assert evidence and all(e.startswith("codebook evidence: ") and "<i>công an</i>" in e for e in evidence)
+    also = _texts(visit, "#passage-list .badge.discusses")
+    assert also and all(a.startswith("also: ") for a in also)
+    assert visit.js("return document.querySelectorAll('#passage-list i').length") == 0  # evidence stayed text
+    visit.driver.find_element("id", "tab-prevalence").click()
+    heads = _texts(visit, "#prevalence table th")
+    assert "Range over fits" in heads
+    cells = _texts(visit, "#prevalence table td:nth-child(4)")
+    assert cells and all(re.fullmatch(r"\d+\.\d% – \d+\.\d%|–", c) for c in cells)
+    assert "over the consensus fits" in visit.js("return document.querySelector('#prevalence svg g title').textContent")
     assert offline_failures(visit) == []
 
 

@@ -9,16 +9,20 @@ order, so that the same results always give the same bytes.
 
 Contract (``FORMAT``)
 ---------------------
-``format, title, group_column, languages, language_colors, min_group_size``
+``format, title, group_column, languages, language_colors, min_group_size, min_stability``
     Identity of the page, the run's grouping column, the corpus languages
-    with the figures' colour for each, and the size under which a group is
-    small.
+    with the figures' colour for each, the size under which a group is
+    small and the stability under which a theme is unstable (None when the
+    config does not say).
 ``themes``
     List of dicts ``id, label, codebook_id, size, language_mix (dict),
     terms ({language: [[term, weight], ...]}), representative (passage
-    indices), color, outlier (bool), extra ({column: value})``, in theme-id
-    order. ``extra`` holds the optional columns of the themes table
-    (``label_confidence``, ``stability``, ...) whenever they are present.
+    indices), color, outlier (bool), unstable (bool), extra ({column:
+    value})``, in theme-id order. ``unstable`` is the themes table's flag
+    (a theme that reappears in too few of the consensus fits; False when
+    the table has no such column). ``extra`` holds the other optional
+    columns of the themes table (``label_confidence``, ``stability``, ...)
+    whenever they are present.
 ``theme_columns``
     The optional columns present, in table order, with their display name.
 ``documents``
@@ -29,12 +33,16 @@ Contract (``FORMAT``)
 ``passages``
     Column-wise, one entry per assigned passage: ``id, doc (index), text,
     language, year, partners (indices), theme (index), strength (probability
-    in thousandths), outlier (0/1)``.
+    in thousandths), outlier (0/1)``; when some passage of the assignments
+    has them, also ``discusses`` (indices of the codebook themes the passage
+    also discusses, from ``also_discusses``) and ``evidence`` (the keyword
+    evidence of its codebook themes, or None).
 ``prevalence``
     List of blocks, one per ``(unit, breakdown)``: ``unit, breakdown,
-    columns (grouping columns), extra (names of further numeric columns),
-    rows ([theme index, group value..., n, n_group, share, ci_low, ci_high,
-    small_group, extra values...])``.
+    columns (grouping columns), extra (names of further numeric columns,
+    such as ``share_min, share_max``: the range of the share over the
+    consensus fits), rows ([theme index, group value..., n, n_group, share,
+    ci_low, ci_high, small_group, extra values...])``.
 ``map``
     Column-wise theme map: ``x, y`` (scaled to 0..1000), ``theme`` (index),
     ``passage`` (index or -1).
@@ -60,7 +68,7 @@ import pandas as pd
 from ..plotting.style import LANGUAGE_COLORS, OUTLIER_COLOR, palette
 from ..schema import BREAKDOWN_SEPARATOR
 
-__all__ = ["EDIT_KEYS", "FORMAT", "THEME_COLUMN_NAMES", "explorer_data", "provenance_record"]
+__all__ = ["EDIT_KEYS", "FORMAT", "THEME_COLUMN_NAMES", "THEME_FLAGS", "explorer_data", "provenance_record"]
 
 #: Identifier of the data contract; bump when the page's data change shape.
 FORMAT = "coopthemes-explorer/1"
@@ -70,6 +78,8 @@ THEME_COLUMN_NAMES = {
     "label_confidence": "label confidence",
     "stability": "stability",
 }
+#: Boolean columns of the themes table shown as a mark on the theme, not as a column.
+THEME_FLAGS = ("unstable",)
 
 #: Keys under which the theme edits applied to a run may be recorded (run.json first, then the manifest).
 EDIT_KEYS = ("edits", "theme_edits")
@@ -149,7 +159,7 @@ def _theme_entries(results, passage_index: Mapping[str, int]) -> tuple[list[dict
     """Themes in id order (plus any theme of the assignments missing from the themes table)."""
     themes = results.tables.get("themes")
     themes = themes if themes is not None else pd.DataFrame(columns=list(_BASE_THEME_COLUMNS))
-    extra_cols = [c for c in themes.columns if c not in _BASE_THEME_COLUMNS]
+    extra_cols = [c for c in themes.columns if c not in _BASE_THEME_COLUMNS and c not in THEME_FLAGS]
     rows = {int(r["theme_id"]): r for r in themes.to_dict("records")}
     assignments = results.tables.get("assignments")
     if assignments is not None and len(assignments):
@@ -179,11 +189,17 @@ def _theme_entries(results, passage_index: Mapping[str, int]) -> tuple[list[dict
                                if p in passage_index],
             "color": colors.get(theme_id, OUTLIER_COLOR),
             "outlier": theme_id < 0,
+            "unstable": _flag(row.get("unstable")),
             "extra": extra,
         })
     shown = [c for c in extra_cols if any(e["extra"].get(c) is not None for e in entries)]
     columns = [{"column": c, "name": THEME_COLUMN_NAMES.get(c, c.replace("_", " "))} for c in shown]
     return entries, {theme_id: i for i, theme_id in enumerate(ids)}, columns
+
+
+def _flag(value: Any) -> bool:
+    """A boolean cell: missing (or absent) is False."""
+    return False if _missing(value) else bool(value)
 
 
 def _scalar(value: Any) -> bool:
@@ -238,8 +254,8 @@ def _column(df: pd.DataFrame, name: str, default=None) -> list:
     return df[name].astype(object).tolist()
 
 
-def _passage_columns(joined: pd.DataFrame, doc_index, partner_index, theme_index) -> dict:
-    return {
+def _passage_columns(joined: pd.DataFrame, doc_index, partner_index, theme_index, theme_by_label) -> dict:
+    columns = {
         "id": [str(p) for p in _column(joined, "passage_id")],
         "doc": [doc_index.get(str(d), -1) for d in _column(joined, "doc_id", "")],
         "text": ["" if _missing(t) else str(t) for t in _column(joined, "text", "")],
@@ -251,6 +267,14 @@ def _passage_columns(joined: pd.DataFrame, doc_index, partner_index, theme_index
         "strength": [None if _missing(p) else int(round(float(p) * 1000)) for p in _column(joined, "probability")],
         "outlier": [int(bool(v)) if not _missing(v) else 0 for v in _column(joined, "is_outlier", False)],
     }
+    discusses = [[theme_by_label[name] for name in _strings(c) if name in theme_by_label]
+                 for c in _column(joined, "also_discusses")]
+    if any(discusses):
+        columns["discusses"] = discusses
+    evidence = [None if _missing(e) or not str(e) else str(e) for e in _column(joined, "evidence")]
+    if any(e is not None for e in evidence):
+        columns["evidence"] = evidence
+    return columns
 
 
 def _prevalence_blocks(prevalence: pd.DataFrame | None, theme_by_label: Mapping[str, int]) -> list[dict]:
@@ -409,9 +433,10 @@ def explorer_data(results, *, manifest: Mapping | None = None) -> dict:
         "theme_columns": theme_columns,
         "documents": docs,
         "partners": partners,
-        "passages": _passage_columns(joined, doc_index, partner_index, theme_index),
+        "passages": _passage_columns(joined, doc_index, partner_index, theme_index, theme_by_label),
         "prevalence": _prevalence_blocks(results.tables.get("prevalence"), theme_by_label),
         "min_group_size": _plain((info.get("config") or {}).get("prevalence", {}).get("min_group_size")),
+        "min_stability": _plain((info.get("config") or {}).get("themes", {}).get("min_stability")),
         "map": _theme_map(results.tables.get("theme_map"), passage_index, theme_index),
         "provenance": provenance_record(info, manifest, results_dir=results.results_dir),
         "edits": _plain(edits) if edits else None,

@@ -76,9 +76,27 @@
     return String(x);
   }
 
+  /* Theme columns that are shares of 0..1 (as the report's tables, two decimals). */
+  var SHARE_COLUMNS = {label_confidence: true, stability: true};
+
+  function columnValue(column, x) {
+    if (typeof x === 'number' && SHARE_COLUMNS.hasOwnProperty(column)) return x.toFixed(2);
+    return num(x);
+  }
+
   function languageName(code) {
     if (!code) return 'unknown language';
     return LANGUAGE_NAMES[code] ? LANGUAGE_NAMES[code] + ' (' + code + ')' : code;
+  }
+
+  /* The theme's label as the figures write it: " (unstable)" after a theme that few consensus fits repeat. */
+  function markedLabel(t) { return t.label + (t.unstable ? ' (unstable)' : ''); }
+
+  function unstableBadge(t) {
+    if (!t.unstable) return null;
+    var below = typeof D.min_stability === 'number' ? ' (stability below ' + num(D.min_stability) + ')' : '';
+    return el('span', {'class': 'badge unstable', text: 'unstable',
+      title: 'this theme reappears in too few of the consensus fits' + below + '; read it with care'});
   }
 
   function columnName(column) {
@@ -223,12 +241,15 @@
         if (c.key === 'label') {
           td.appendChild(el('span', {'class': 'swatch', style: 'background:' + t.color, 'aria-hidden': 'true'}));
           td.appendChild(el('span', {'class': 'label', text: t.label}));
+          append(td, unstableBadge(t));
           td.appendChild(el('span', {'class': 'sub', text: t.codebook_id ? 'codebook: ' + t.codebook_id :
             (t.outlier ? 'passages left outside every theme' : 'discovered')}));
         } else if (c.key === 'mix') {
           append(td, mixBar(t.language_mix));
         } else if (c.key === 'terms') {
           append(td, termLines(t, 3));
+        } else if (c.key.indexOf('extra:') === 0) {
+          td.textContent = columnValue(c.key.slice(6), themeValue(t, c.key));
         } else {
           td.textContent = num(themeValue(t, c.key));
         }
@@ -288,8 +309,10 @@
     fact('codebook', t.codebook_id || (t.outlier ? 'outliers' : 'discovered'));
     fact('passages', num(t.size));
     (D.theme_columns || []).forEach(function (c) {
-      if (t.extra[c.column] !== null && t.extra[c.column] !== undefined) fact(c.name, num(t.extra[c.column]));
+      var value = t.extra[c.column];
+      if (value !== null && value !== undefined) fact(c.name, columnValue(c.column, value));
     });
+    append(facts, unstableBadge(t));
     var mix = t.language_mix || {};
     fact('languages', Object.keys(mix).sort().map(function (k) { return k + ' ' + mixPct(mix[k]); }).join(', ') || '–');
     var terms = clear($('theme-terms'));
@@ -431,11 +454,17 @@
       representative[P.theme[p]][p] ? el('span', {'class': 'badge', text: 'representative'}) : null,
       P.outlier[p] ? el('span', {'class': 'badge', text: 'reassigned outlier',
         title: 'left outside every theme by the clustering, then assigned to the nearest one'}) : null,
-      showTheme ? el('span', {'class': 'badge', text: theme.label, style: 'border-color:' + theme.color}) : null);
+      showTheme ? el('span', {'class': 'badge', text: markedLabel(theme), style: 'border-color:' + theme.color}) : null,
+      (P.discusses ? P.discusses[p] : []).map(function (k) {
+        return el('span', {'class': 'badge discusses', text: 'also: ' + T[k].label, style: 'border-color:' + T[k].color,
+          title: 'the passage also discusses this codebook theme (keyword evidence)'});
+      }));
     var text = textOf(p);
     var body = form ? highlight(text, form.text(p), form.needle) : highlight(text, '', '');
     body.setAttribute('lang', P.language[p] || '');
-    var foot = el('div', {'class': 'meta'}, el('span', {'class': 'code', text: P.id[p]}));
+    var evidence = P.evidence ? P.evidence[p] : null;
+    var foot = el('div', {'class': 'meta'}, el('span', {'class': 'code', text: P.id[p]}),
+      evidence ? el('span', {'class': 'evidence', text: 'codebook evidence: ' + evidence}) : null);
     return el('li', {'class': 'passage', style: 'border-left-color:' + theme.color}, meta, body, foot);
   }
 
@@ -544,13 +573,25 @@
     });
   }
 
+  /* share_min and share_max: the lowest and highest share of the theme over the consensus fits. */
+  function isFitsRange(name) { return name === 'share_min' || name === 'share_max'; }
+
+  function fitsRange(row) {
+    var lo = row.extra.share_min, hi = row.extra.share_max;
+    if (lo === null || lo === undefined || hi === null || hi === undefined) return null;
+    return pct(lo) + ' – ' + pct(hi);
+  }
+
   function groupText(v) { return v === null || v === undefined ? 'none' : String(v); }
 
   function rowDescription(row, label, unitWord) {
     var text = label + ': ' + pct(row.share) + ' (' + num(row.n) + ' of ' + num(row.nGroup) + ' ' + unitWord + ')';
     if (row.lo !== null && row.hi !== null) text += ', interval ' + pct(row.lo) + ' to ' + pct(row.hi);
+    var range = fitsRange(row);
+    if (range) text += ', over the consensus fits ' + range.replace(' – ', ' to ');
     Object.keys(row.extra).forEach(function (name) {
-      if (row.extra[name] !== null) text += ', ' + name.replace(/_/g, ' ') + ' ' + num(row.extra[name]);
+      if (isFitsRange(name) || row.extra[name] === null) return;
+      text += ', ' + name.replace(/_/g, ' ') + ' ' + num(row.extra[name]);
     });
     if (row.small) text += '; small group';
     return text;
@@ -657,7 +698,9 @@
   function dataTable(rows, columns, unitWord) {
     var table = el('table', null);
     var head = el('tr', null);
-    columns.concat(['share', 'interval', unitWord + ' with theme', unitWord + ' in group', 'small group'])
+    var withRange = rows.some(function (row) { return fitsRange(row) !== null; });
+    columns.concat(['share', 'interval'], withRange ? ['range over fits'] : [],
+      [unitWord + ' with theme', unitWord + ' in group', 'small group'])
       .forEach(function (c) { head.appendChild(el('th', {scope: 'col', text: capital(columnName(c))})); });
     table.appendChild(el('thead', null, head));
     var body = el('tbody', null);
@@ -666,6 +709,7 @@
       row.groups.forEach(function (g) { tr.appendChild(el('td', {text: groupText(g)})); });
       tr.appendChild(el('td', {'class': 'num', text: pct(row.share)}));
       tr.appendChild(el('td', {'class': 'num', text: row.lo === null ? '–' : pct(row.lo) + ' – ' + pct(row.hi)}));
+      if (withRange) tr.appendChild(el('td', {'class': 'num', text: fitsRange(row) || '–'}));
       tr.appendChild(el('td', {'class': 'num', text: num(row.n)}));
       tr.appendChild(el('td', {'class': 'num', text: num(row.nGroup)}));
       tr.appendChild(el('td', {text: row.small ? 'yes' : ''}));
@@ -769,7 +813,9 @@
     var small = D.min_group_size;
     box.appendChild(el('p', {'class': 'hint', text: 'Share of ' + unitWord + ' in each group that belong to “' + t.label +
       '”, with its interval (lines). Hollow dots, dashed intervals and * mark small groups' +
-      (small ? ' (fewer than ' + small + ' documents)' : '') + ': read them with care. Group sizes in brackets.'}));
+      (small ? ' (fewer than ' + small + ' documents)' : '') + ': read them with care. Group sizes in brackets.' +
+      (blocks.some(function (b) { return b.extra.indexOf('share_min') >= 0; }) ?
+        ' The tables also give the range of the share over the consensus fits.' : '')}));
     blocks.forEach(function (block) {
       var rows = rowsOf(block, state.theme);
       var title = 'By ' + block.columns.map(columnName).join(' × ');
@@ -814,7 +860,7 @@
       var j = Number(target.getAttribute('data-i'));
       var p = M.passage[j];
       var out = clear($('map-passage'));
-      out.appendChild(el('p', null, el('b', {text: T[M.theme[j]].label})));
+      out.appendChild(el('p', null, el('b', {text: markedLabel(T[M.theme[j]])})));
       if (p >= 0) out.appendChild(passageItem(p, null, true));
     });
     box.appendChild(el('div', {'class': 'map-wrap'}, chart));
@@ -824,7 +870,7 @@
     Object.keys(present).map(Number).sort(function (a, b) { return a - b; }).forEach(function (k) {
       var button = el('button', {type: 'button', 'aria-pressed': k === state.theme ? 'true' : 'false'},
         el('span', {'class': 'swatch', style: 'background:' + T[k].color, 'aria-hidden': 'true'}),
-        T[k].label + ' (' + num(present[k]) + ')');
+        markedLabel(T[k]) + ' (' + num(present[k]) + ')');
       button.addEventListener('click', function () { chooseTheme(k, false); });
       legend.appendChild(el('li', null, button));
     });
