@@ -17,6 +17,7 @@ import pytest
 from coopthemes.config import load_config
 from coopthemes.embeddings import EmbeddingCache, get_embedder
 from coopthemes.pipeline import run
+from coopthemes.provenance import file_sha256
 from coopthemes.replication import (
     ReplicationError,
     export_package,
@@ -89,6 +90,26 @@ def test_replicate_refits_and_every_file_matches(exported, tmp_path):
         replicate_package(result.path, tmp_path / "again")
 
 
+def test_the_explorer_page_is_compared_as_the_recorded_installation_wrote_it(exported, tmp_path, monkeypatch):
+    """The page shows the git state, versions and platform of the report's installation; elsewhere they differ."""
+    import platform
+
+    import coopthemes.provenance
+
+    _, _, result = exported
+    monkeypatch.setattr(platform, "platform", lambda *args, **kwargs: "Elsewhere-1.0-x86_64")
+    monkeypatch.setattr(coopthemes.provenance, "git_state", lambda *args, **kwargs: {"commit": "f" * 40,
+                                                                                     "dirty": True})
+    report = replicate_package(result.path, tmp_path / "elsewhere")
+    assert report.ok, [str(c) for c in report.mismatches]
+    assert [c.kind for c in report.checks if c.file == "explorer.html"] == ["report"]
+    page = (tmp_path / "elsewhere" / "explorer.html").read_text(encoding="utf-8")
+    assert "Elsewhere-1.0-x86_64" in page and "f" * 40 in page  # the page shows where it was regenerated
+    manifest = json.loads((tmp_path / "elsewhere" / "MANIFEST.json").read_text(encoding="utf-8"))
+    listed = {e["path"]: e["sha256"] for e in manifest["artefacts"]}
+    assert listed["explorer.html"] == file_sha256(tmp_path / "elsewhere" / "explorer.html")
+
+
 def test_tampered_files_are_reported_by_name(exported, tmp_path):
     _, _, result = exported
 
@@ -98,7 +119,7 @@ def test_tampered_files_are_reported_by_name(exported, tmp_path):
         if name == "replication/MANIFEST.json":
             manifest = json.loads(data)
             for entry in manifest["artefacts"]:
-                if entry["path"] == "tables/theme_overview.md":
+                if entry["path"] in ("tables/theme_overview.md", "explorer.html"):
                     entry["sha256"] = "0" * 64
             return json.dumps(manifest, indent=2, sort_keys=True).encode()
         return data
@@ -109,6 +130,7 @@ def test_tampered_files_are_reported_by_name(exported, tmp_path):
     assert problems["package/replication/tables/prevalence_partner_document.csv"] == \
         "shipped file differs from MANIFEST.json"
     assert problems["tables/theme_overview.md"].startswith("regenerated file differs from MANIFEST.json")
+    assert problems["explorer.html"].startswith("regenerated page differs from MANIFEST.json")
     assert "package/replication/MANIFEST.json" in problems  # against replication.json
     assert not any(name.startswith("tables/prevalence") for name in problems)
 

@@ -20,16 +20,19 @@ import shlex
 from pathlib import Path
 
 from .data import FORMAT, explorer_data, provenance_record
-from .page import EXPLORER_NAME, embed_json, render_page, write_page
+from .page import EXPLORER_NAME, embed_json, page_bytes, render_page, write_page
 
 __all__ = [
+    "ENVIRONMENT_KEYS",
     "EXPLORER_NAME",
     "FORMAT",
     "embed_json",
     "explorer_data",
     "find_manifest",
+    "page_bytes",
     "provenance_record",
     "render_page",
+    "report_page_data",
     "write_explorer",
     "write_page",
     "write_report_page",
@@ -38,6 +41,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _MANIFEST = "MANIFEST.json"
+
+#: What a report's page shows of the installation that wrote it, under the keys of ``MANIFEST.json``.
+ENVIRONMENT_KEYS = ("git", "packages", "platform", "python")
 
 
 def find_manifest(results_dir: str | Path) -> Path | None:
@@ -89,14 +95,43 @@ def write_explorer(results_dir: str | Path, path: str | Path, *, manifest: str |
     return out
 
 
+def report_page_data(results, environment: dict | None = None) -> dict:
+    """The data of a report's page: the results with the provenance of the report's manifest.
+
+    Parameters
+    ----------
+    results : RunResult
+    environment : mapping, optional
+        The git state, package versions, platform and Python the page shows
+        (:data:`ENVIRONMENT_KEYS`; other keys are ignored): those recorded in
+        another report's ``MANIFEST.json``, to render the page as that
+        installation wrote it. Default: this installation's, as
+        :func:`coopthemes.provenance.write_manifest` records them.
+
+    Returns
+    -------
+    dict
+        As :func:`explorer_data`.
+    """
+    if environment is None:
+        from ..provenance import git_state, package_versions
+
+        environment = {"git": git_state(), "packages": package_versions(), "platform": platform.platform(),
+                       "python": platform.python_version()}
+    info = results.info or {}
+    manifest = {"config": info.get("config", {}), "corpus_hash": info.get("corpus_hash"), "seed": info.get("seed"),
+                **{key: environment.get(key) for key in ENVIRONMENT_KEYS}}
+    return explorer_data(results, manifest=manifest)
+
+
 def write_report_page(results, out_dir: str | Path) -> dict[Path, str]:
     """Write ``out_dir/explorer.html`` for :func:`coopthemes.build_report`, before its manifest.
 
     The page shows the provenance that the manifest about to be written will
     hold (the same package versions, git state, platform and config; not its
-    command, which names the output folder), so that the page can be listed
-    in that manifest with its hash, and ``coopthemes explore`` with the
-    manifest gives the same bytes again.
+    command, which names the output folder; see :func:`report_page_data`),
+    so that the page can be listed in that manifest with its hash, and
+    ``coopthemes explore`` with the manifest gives the same bytes again.
 
     Parameters
     ----------
@@ -110,20 +145,10 @@ def write_report_page(results, out_dir: str | Path) -> dict[Path, str]:
     dict of Path -> str
         The page and the command that regenerates it alone.
     """
-    from ..provenance import MANIFEST_NAME, git_state, package_versions
+    from ..provenance import MANIFEST_NAME
 
-    info = results.info or {}
-    manifest = {
-        "config": info.get("config", {}),
-        "corpus_hash": info.get("corpus_hash"),
-        "git": git_state(),
-        "packages": package_versions(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "seed": info.get("seed"),
-    }
     out = Path(out_dir)
-    path = write_page(explorer_data(results, manifest=manifest), out / EXPLORER_NAME)
+    path = write_page(report_page_data(results), out / EXPLORER_NAME)
     regenerate = (f"coopthemes explore {shlex.quote(str(results.results_dir))} --out {shlex.quote(str(path))} "
                   f"--manifest {shlex.quote(str(out / MANIFEST_NAME))}")
     return {path: regenerate}

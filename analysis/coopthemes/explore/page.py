@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["EXPLORER_NAME", "embed_json", "render_page", "write_page"]
+__all__ = ["EXPLORER_NAME", "embed_json", "page_bytes", "render_page", "write_page"]
 
 #: File name of the page beside the figures.
 EXPLORER_NAME = "explorer.html"
@@ -60,9 +60,14 @@ def render_page(data: Mapping) -> str:
     return _SLOT.sub(lambda m: values[m.group(1)], _asset("explorer.html"))
 
 
+def page_bytes(data: Mapping) -> bytes:
+    """:func:`render_page` as the bytes :func:`write_page` writes: UTF-8, ``\\n`` line ends."""
+    return render_page(data).encode("utf-8", errors="replace")
+
+
 def write_page(data: Mapping, path: str | Path) -> Path:
-    """Write :func:`render_page` to ``path`` (UTF-8, ``\\n`` line ends); returns the path."""
+    """Write :func:`page_bytes` to ``path``; returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_page(data), encoding="utf-8", newline="\n", errors="replace")
+    path.write_bytes(page_bytes(data))
     return path

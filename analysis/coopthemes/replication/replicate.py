@@ -15,10 +15,14 @@ those vectors (the theme-fit cache is not used), with the package's codebook
 and gazetteer; the shares, the regression, the figures and the tables are
 recomputed. Every regenerated file is compared, by sha256, with
 ``MANIFEST.json``, and the refitted model with the shipped one, file by file.
+The explorer page shows the git state, package versions and platform of the
+installation that wrote it: it is compared as rendered with those that
+``MANIFEST.json`` records, so that what it shows of the results is checked.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -138,6 +142,27 @@ def _first_difference(new: Path, old: Path) -> str:
     if len(a) != len(b):
         return f" ({len(a)} lines recorded, {len(b)} regenerated)"
     return ""
+
+
+def _compare_page(out: Path, sha256: str, manifest: dict) -> Check:
+    """The regenerated explorer page against its record, rendered with the recorded installation's facts.
+
+    The page shows the git state, package versions, platform and Python of
+    the installation that wrote the report; replicated elsewhere they differ,
+    and with them the page's bytes. Rendered again from the regenerated
+    results with the ones ``MANIFEST.json`` records, it must have the
+    recorded sha256: the rest of the page, the results, is the same.
+    """
+    from ..explore import EXPLORER_NAME, page_bytes, report_page_data
+    from ..results import read_results
+
+    if not (out / EXPLORER_NAME).is_file():
+        return Check(EXPLORER_NAME, _kind(EXPLORER_NAME), False, f"not regenerated (recorded in {MANIFEST_NAME})")
+    data = page_bytes(report_page_data(read_results(out / "results"), environment=manifest))
+    if hashlib.sha256(data).hexdigest() == sha256:
+        return Check(EXPLORER_NAME, _kind(EXPLORER_NAME), True)
+    return Check(EXPLORER_NAME, _kind(EXPLORER_NAME), False,
+                 f"regenerated page differs from {MANIFEST_NAME} (with the installation it records)")
 
 
 def _compare(new: Path, sha256: str, *, name: str, shipped: Path | None, reference: str) -> Check:
@@ -298,9 +323,14 @@ def _regenerated_checks(root: Path, desc: dict, manifest: dict, out: Path) -> li
     for entry in manifest.get("inputs") or []:
         name = (desc.get("inputs") or {}).get(entry["path"]) or f"results/{Path(entry['path']).name}"
         checks.append(_compare(out / name, entry["sha256"], name=name, shipped=root / name, reference=MANIFEST_NAME))
+    from ..explore import EXPLORER_NAME
+
     listed = set()
     for entry in manifest["artefacts"]:
         listed.add(entry["path"])
+        if entry["path"] == EXPLORER_NAME:
+            checks.append(_compare_page(out, entry["sha256"], manifest))
+            continue
         checks.append(_compare(out / entry["path"], entry["sha256"], name=entry["path"], shipped=root / entry["path"],
                                reference=MANIFEST_NAME))
     skip = {"package", "results"}
