@@ -165,8 +165,8 @@ def test_write_manifest_contents_and_stability(tmp_path):
     text = path.read_text(encoding="utf-8")
     manifest = json.loads(text)
     assert path == out / "MANIFEST.json"
-    assert sorted(manifest) == ["artefacts", "command", "config", "corpus_hash", "git", "inputs", "lock", "packages",
-                                "platform", "python", "seed"]
+    assert sorted(manifest) == ["artefacts", "command", "config", "corpus_hash", "edits", "git", "inputs", "lock",
+                                "packages", "platform", "python", "seed"]
     assert manifest["artefacts"] == [
         {"command": "cmd-a", "path": "a.pdf", "sha256": file_sha256(out / "a.pdf"), "size": 3},
         {"command": "python -m coopthemes.report.tab_x R O", "path": "tables/t.csv",

@@ -37,6 +37,8 @@ def _setup_env() -> None:
     if "NUMBA_CACHE_DIR" not in os.environ:
         root = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
         os.environ["NUMBA_CACHE_DIR"] = str(root / "coopthemes" / "numba")
+    # before any stage imports numba: the same machine code on every CPU (see themes.numerics)
+    os.environ.setdefault("NUMBA_CPU_NAME", "generic")
 
 
 def _quiet_third_parties(verbosity: int) -> None:
@@ -111,32 +113,38 @@ def cmd_themes(args) -> int:
     import pandas as pd
 
     from .distributed import dask_client
-    from .pipeline import embed_stage, kept_passages, themes_stage
+    from .pipeline import edit_stage, embed_stage, kept_passages, load_theme_edits, themes_stage
 
     config = _config(args)
     src = Path(args.corpus_dir)
     if not (src / "passages.parquet").is_file():
         print(f"error: {src}: no passages.parquet (run `coopthemes corpus` first)", file=sys.stderr)
         return 2
+    edits = load_theme_edits(config)
     kept = kept_passages(pd.read_parquet(src / "passages.parquet"))
     t0 = time.perf_counter()
     with dask_client(args.scheduler) as client:
         embedded = embed_stage(kept, config, client=client)
     t1 = time.perf_counter()
     model = themes_stage(embedded, config)
+    edited = edit_stage(model, config, edits=edits)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    model.assignments().to_parquet(out / "assignments.parquet", index=False)
-    model.themes().to_parquet(out / "themes.parquet", index=False)
-    model.terms().to_parquet(out / "terms.parquet", index=False)
-    model.theme_map().to_parquet(out / "theme_map.parquet", index=False)
+    tables = {"assignments": edited.assignments, "themes": edited.themes, "terms": edited.terms,
+              "frex": edited.frex, "representatives": edited.representatives, "theme_map": edited.theme_map,
+              "theme_edits": edited.log if edited.record is not None else None}
+    for name, df in tables.items():
+        if df is None:
+            (out / f"{name}.parquet").unlink(missing_ok=True)
+        else:
+            df.to_parquet(out / f"{name}.parquet", index=False)
     model.save(out / "model")
     print(f"embedded {len(kept)} passages in {t1 - t0:.1f} s (cache: {embedded.cache})")
     if args.verbosity >= 0:
-        summary = model.themes()[["theme_id", "theme", "codebook_id", "size", "language_mix"]]
+        summary = edited.themes[["theme_id", "theme", "codebook_id", "size", "language_mix"]]
         _print_tables(f"{len(summary)} themes, {int(model.is_outlier_.sum())} outlier passages before reduction",
                       {"themes": summary})
-    print(f"wrote {out}/assignments.parquet, themes.parquet, terms.parquet, theme_map.parquet, model/")
+    print(f"wrote {out}/{', '.join(f'{n}.parquet' for n, df in tables.items() if df is not None)}, model/")
     return 0
 
 
@@ -159,16 +167,48 @@ def cmd_run(args) -> int:
 
 
 def cmd_report(args) -> int:
+    from .pipeline import redo_results
     from .report import build_report
+    from .results import read_results
 
-    formats = None
-    if args.config:
-        formats = _config(args).report.formats
-    out = Path(args.out) if args.out else Path(args.results_dir).parent
+    config = _config(args) if args.config else None
+    formats = config.report.formats if config is not None else None
+    results_dir = Path(args.results_dir)
+    out = Path(args.out) if args.out else results_dir.parent
+    edits = args.edits or (config.themes.edits if config is not None else None)
+    n_themes = args.n_themes or (config.themes.n_themes if config is not None else None)
     t0 = time.perf_counter()
-    written = build_report(Path(args.results_dir), out, formats=formats, command=_command_line())
+    if edits is not None or n_themes is not None:
+        if edits is None or n_themes is None:  # the other one as the run recorded it
+            recorded = read_results(results_dir).info.get("config", {}).get("themes", {})
+            edits = edits if edits is not None else recorded.get("edits")
+            n_themes = n_themes if n_themes is not None else recorded.get("n_themes")
+        result = redo_results(results_dir, out / "results", edits=edits, n_themes=n_themes)
+        results_dir = out / "results"
+        print(f"{result.info['n_themes']} themes after edits ({_edit_summary(result.info.get('edits'))}); "
+              f"prevalence and effects redone in {sum(result.timings.values()):.1f} s")
+    written = build_report(results_dir, out, formats=formats, command=_command_line())
     print(f"wrote {len(written)} files under {out} in {time.perf_counter() - t0:.1f} s")
     return 0
+
+
+def _edit_summary(record: dict | None) -> str:
+    if not record:
+        return "none"
+    parts = [f"{key} {len(record[key])}" for key in ("rename", "merge", "drop", "codebook") if record.get(key)]
+    if record.get("n_themes"):
+        parts.append(f"n_themes {record['n_themes']} ({len(record.get('n_themes_merges') or [])} merges)")
+    return ", ".join(parts) or "none"
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value!r}")
+    return number
 
 
 def _scheduler(value: str) -> str:
@@ -235,10 +275,16 @@ def build_parser() -> argparse.ArgumentParser:
     columns(p)
     scheduler(p)
 
-    p = add("report", "redraw figures and tables from a results folder", cmd_report)
+    p = add("report", "redraw figures and tables from a results folder; apply theme edits without refitting",
+            cmd_report)
     p.add_argument("results_dir", help="results folder written by `coopthemes run` (OUT/results)")
-    p.add_argument("--out", help="output folder (default: the results folder's parent)")
-    p.add_argument("--config", help="YAML configuration (its report section: formats)")
+    p.add_argument("--out", help="output folder (default: the results folder's parent); with edits, the edited "
+                                 "results go to OUT/results")
+    p.add_argument("--config", help="YAML configuration (report.formats; themes.edits and themes.n_themes)")
+    p.add_argument("--edits", help="theme edits YAML (rename, merge, drop, codebook) applied to the fitted "
+                                   "themes; prevalence, effects, figures and tables are redone")
+    p.add_argument("--n-themes", dest="n_themes", type=_positive_int,
+                   help="merge the most similar themes until N are left")
 
     from .evaluation.cli import add_evaluate_parser
 

@@ -33,6 +33,7 @@ __all__ = [
     "CorpusConfig",
     "EmbeddingConfig",
     "FIGURE_FORMATS",
+    "POST_FIT_SETTINGS",
     "PrevalenceConfig",
     "ReportConfig",
     "RunConfig",
@@ -44,6 +45,9 @@ __all__ = [
 
 #: Figure formats the report can write.
 FIGURE_FORMATS = ("pdf", "png", "svg")
+
+#: Theme settings applied to a fit without refitting (not part of the fit or its cache key).
+POST_FIT_SETTINGS = ("edits", "n_themes")
 
 #: Longest string a setting may hold (paths, column names, backend specs).
 _MAX_STRING = 4096
@@ -401,6 +405,14 @@ class ThemesConfig(_Section):
         plenty to find themes of 2% of them.
     cache : bool
         Reuse an identical earlier fit (kept beside the embedding cache).
+    edits : str or None
+        A theme edits YAML file (rename, merge, drop, codebook; see
+        :mod:`coopthemes.themes.edits`) applied to the fitted themes
+        without refitting.
+    n_themes : int or None
+        Merge the most similar themes (exact similarity of their centres)
+        until this many are left, after the edits; None keeps every theme.
+        Neither setting changes the fit, which is reused from the cache.
     """
 
     section = "themes"
@@ -435,6 +447,12 @@ class ThemesConfig(_Section):
     extra_stop_words: tuple[str, ...] = ()
     max_fit_passages: int | None = setting(10_000, ge=100, le=10_000_000)
     cache: bool = True
+    edits: str | None = None
+    n_themes: int | None = setting(None, ge=1, le=100_000)
+
+    def fit_options(self) -> ThemesConfig:
+        """These settings without those applied after the fit (:data:`POST_FIT_SETTINGS`)."""
+        return dataclasses.replace(self, **{name: None for name in POST_FIT_SETTINGS})
 
 
 @dataclass(frozen=True)

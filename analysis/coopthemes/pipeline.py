@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import RunConfig, config_to_dict, load_config
+from .config import RunConfig, config_to_dict, load_config, with_overrides
 from .results import MODEL_DIR, RunResult, write_results
 from .schema import breakdowns_for
 
@@ -33,7 +33,10 @@ __all__ = [
     "embed_stage",
     "kept_passages",
     "make_embedder",
+    "edit_stage",
     "prevalence_stage",
+    "redo_results",
+    "require_bertopic",
     "run",
     "run_from_embedded",
     "theme_texts",
@@ -192,7 +195,8 @@ def themes_stage(embedded: Embedded, config: RunConfig, *, cache: bool | None = 
     from .themes import fit_themes, load_codebook
     from .themes.cache import ThemeFitCache
 
-    t = config.themes
+    require_bertopic()
+    t = config.themes.fit_options()  # edits and n_themes apply to the fit afterwards (edit_stage)
     if t.codebook_mode == "off":
         codebook = None
     elif codebook is None:
@@ -219,6 +223,66 @@ def themes_stage(embedded: Embedded, config: RunConfig, *, cache: bool | None = 
         store.store(key, model)
     model.from_cache_ = False
     return model
+
+
+#: BERTopic's light-weight install (its metadata would pull sentence-transformers and torch).
+BERTOPIC_INSTALL = "pip install --no-deps bertopic==0.17.4"
+
+
+def require_bertopic() -> None:
+    """ImportError in one line naming the command that completes the install, when BERTopic is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec("bertopic") is None:
+        raise ImportError(f"BERTopic is not installed; complete the install with: {BERTOPIC_INSTALL}")
+
+
+def load_theme_edits(config: RunConfig):
+    """The configured theme edits file, read and checked (None when ``themes.edits`` is not set)."""
+    from .themes.edits import load_edits
+
+    return load_edits(config.themes.edits) if config.themes.edits else None
+
+
+def _codebook_labels(fitted, config: RunConfig) -> dict[str, str]:
+    """Codebook id -> label: the fit's codebook, else the configured one (a fit without codebook)."""
+    labels = fitted.codebook_labels()
+    if labels:
+        return labels
+    from .themes import load_codebook
+
+    codebook = load_codebook(config.themes.codebook, languages=config.corpus.languages)
+    return {t.id: t.label for t in codebook.themes}
+
+
+def edit_stage(fitted, config: RunConfig, *, edits=None):
+    """The fit's tables with the configured edits and ``themes.n_themes`` applied, without refitting.
+
+    Parameters
+    ----------
+    fitted : FittedThemes or ThemeModel
+        The fit (:class:`~coopthemes.themes.fitted.FittedThemes` of a model
+        in memory or of a saved ``results/model``).
+    config : RunConfig
+    edits : ThemeEdits, optional
+        Already loaded edits; default: read ``themes.edits``.
+
+    Returns
+    -------
+    EditedThemes
+        Tables (assignments, themes, terms, FREX terms, representatives per
+        language, theme map, each fit's themes) and the edit log.
+    """
+    from .themes.edits import apply_edits
+    from .themes.fitted import FittedThemes
+
+    if not isinstance(fitted, FittedThemes):
+        fitted = FittedThemes.from_model(fitted)
+    if edits is None:
+        edits = load_theme_edits(config)
+    needs_codebook = edits is not None and bool(edits.codebook)
+    labels = _codebook_labels(fitted, config) if needs_codebook else None
+    return apply_edits(fitted, edits, n_themes=config.themes.n_themes, codebook_labels=labels)
 
 
 @contextmanager
@@ -351,6 +415,7 @@ def run(
 
     config = as_config(config)
     warn_if_unlocked(logger=log)
+    edits = load_theme_edits(config)  # a faulty edits file stops the run before the long stages
     timings: dict[str, float] = {}
     with dask_client(scheduler) as client:
         with _timed(timings, "corpus"):
@@ -359,7 +424,7 @@ def run(
         with _timed(timings, "embeddings"):
             embedded = embed_stage(kept, config, show_progress=show_progress, client=client)
     result = run_from_embedded(documents, passages, embedded, config, results_dir=results_dir,
-                               show_progress=show_progress, timings=timings)
+                               show_progress=show_progress, timings=timings, edits=edits)
     result.embedding_cache = embedded.cache
     return result
 
@@ -375,13 +440,16 @@ def run_from_embedded(
     codebook=None,
     show_progress: bool | None = None,
     timings: dict | None = None,
+    edits=None,
 ) -> RunResult:
-    """The rest of a run from the embedded passages: themes, prevalence, the results folder.
+    """The rest of a run from the embedded passages: themes, theme edits, prevalence, the results folder.
 
     :func:`run` calls it after the corpus and embedding stages;
     :func:`coopthemes.replication.replicate` calls it on the tables and
     vectors of a replication package. ``cache`` and ``codebook`` are passed
-    to :func:`themes_stage`; ``timings`` (seconds per stage) is filled in.
+    to :func:`themes_stage`; ``timings`` (seconds per stage) is filled in;
+    ``edits`` (:class:`~coopthemes.themes.edits.ThemeEdits`) are used in place
+    of the file named by ``themes.edits``.
 
     Returns
     -------
@@ -391,14 +459,15 @@ def run_from_embedded(
     from .provenance import corpus_hash
 
     timings = {} if timings is None else timings
+    edits = load_theme_edits(config) if edits is None else edits
     kept = embedded.passages
     with _timed(timings, "themes"):
         model = themes_stage(embedded, config, cache=cache, documents=documents, show_progress=show_progress,
                              codebook=codebook)
-    assignments = model.assignments()
+        edited = edit_stage(model, config, edits=edits)
     with _timed(timings, "prevalence"):
-        prev = prevalence_stage(assignments, passages, documents, config, run_assignments=model.run_assignments())
-    themes = model.themes()
+        prev = prevalence_stage(edited.assignments, passages, documents, config,
+                                run_assignments=edited.run_assignments)
     info = {
         "config": config_to_dict(config),
         "seed": config.seed,
@@ -413,19 +482,102 @@ def run_from_embedded(
         ),
         "n_documents": int(len(documents)),
         "n_passages_kept": int(len(kept)),
-        "n_themes": int(len(themes)),
-        "language_purity": _purity(assignments, kept),
+        "n_themes_fitted": int(len(model.themes_)),
+        "language_purity": _purity(edited.assignments, kept),
     }
-    tables = {
-        "documents": documents, "passages": passages, "assignments": assignments,
-        "themes": themes, "terms": model.terms(), "theme_map": model.theme_map(),
-        "prevalence": prev.prevalence, "excluded": prev.excluded, "effects": prev.effects,
-    }  # fmt: skip
-    result = RunResult(tables=tables, info=info, timings=timings)
+    result = RunResult(tables={"documents": documents, "passages": passages}, info=info, timings=timings)
+    _with_edited(result, edited, prev)
     write_results(result, results_dir)
     model.save(Path(results_dir) / MODEL_DIR)
     result.theme_fit = "reused" if model.from_cache_ else "fitted"
     return result
+
+
+def _with_edited(result: RunResult, edited, prev: PrevalenceResult) -> RunResult:
+    """Put the (edited) theme tables, prevalence and effects into ``result``, and their facts into its info."""
+    result.tables.update({
+        "assignments": edited.assignments, "themes": edited.themes, "terms": edited.terms, "frex": edited.frex,
+        "representatives": edited.representatives, "theme_map": edited.theme_map,
+        "theme_edits": edited.log if edited.record is not None else None,
+        "prevalence": prev.prevalence, "excluded": prev.excluded, "effects": prev.effects,
+    })  # fmt: skip
+    result.info["n_themes"] = int(len(edited.themes))
+    result.info["edits"] = edited.record
+    return result
+
+
+def redo_results(
+    results_dir: str | Path,
+    out_dir: str | Path | None = None,
+    *,
+    edits: str | Path | None = None,
+    n_themes: int | None = None,
+) -> RunResult:
+    """Apply theme edits to a run's fit and redo its prevalence and effects, without refitting.
+
+    The edits always apply to the fitted themes saved in ``results_dir/model``
+    (never to earlier edits), so the result does not depend on what was
+    edited before. Documents, passages and the fit are the run's own.
+
+    Parameters
+    ----------
+    results_dir : str or Path
+        A results folder written by :func:`run` (with its ``model/``).
+    out_dir : str or Path, optional
+        Where the edited results folder is written (default: ``results_dir``
+        itself; the fit in ``model/`` is kept, elsewhere it is copied).
+    edits : str or Path, optional
+        A theme edits YAML file (:mod:`coopthemes.themes.edits`); None
+        applies no edit file.
+    n_themes : int, optional
+        Merge the most similar themes until this many are left.
+
+    Returns
+    -------
+    RunResult
+        Written to ``out_dir``; ``run.json`` records the edits and the
+        configuration with ``themes.edits`` and ``themes.n_themes`` set.
+    """
+    import shutil
+
+    from .results import read_results
+    from .themes.fitted import FittedThemes
+
+    from .config import ConfigError
+
+    src = Path(results_dir)
+    base = read_results(src)
+    fitted = FittedThemes.load(src / MODEL_DIR)
+    try:
+        config = load_config(data=_recorded_config(base.info, src))
+    except ConfigError as exc:
+        raise ConfigError(f"{src / 'run.json'}: the recorded configuration: {exc}") from None
+    config = with_overrides(config, themes={"edits": None if edits is None else str(edits), "n_themes": n_themes})
+    loaded = load_theme_edits(config)
+    timings: dict[str, float] = {}
+    with _timed(timings, "edits"):
+        edited = edit_stage(fitted, config, edits=loaded)
+    with _timed(timings, "prevalence"):
+        prev = prevalence_stage(edited.assignments, base["passages"], base["documents"], config,
+                                run_assignments=edited.run_assignments)
+    info = {**base.info, "config": config_to_dict(config)}
+    info.setdefault("n_themes_fitted", int(len(fitted.themes)))
+    tables = {name: base.tables[name] for name in ("documents", "passages")}
+    result = _with_edited(RunResult(tables=tables, info=info, timings=timings), edited, prev)
+    out = Path(out_dir) if out_dir is not None else src
+    write_results(result, out)
+    if out.resolve() != src.resolve():
+        if (out / MODEL_DIR).exists():
+            shutil.rmtree(out / MODEL_DIR)
+        shutil.copytree(src / MODEL_DIR, out / MODEL_DIR)
+    return result
+
+
+def _recorded_config(info: dict, src: Path) -> dict:
+    config = info.get("config")
+    if not isinstance(config, dict):
+        raise ValueError(f"{src / 'run.json'}: records no configuration; run `coopthemes run` again")
+    return config
 
 
 def _purity(assignments: pd.DataFrame, kept: pd.DataFrame) -> float | None:

@@ -186,6 +186,7 @@ def write_manifest(
     seed: int | None,
     command: str,
     inputs: Iterable[str | Path] = (),
+    edits: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write ``MANIFEST.json`` describing every artefact and how it was made.
 
@@ -208,13 +209,16 @@ def write_manifest(
         The command that regenerates the whole set.
     inputs : iterable of path, optional
         Input files (e.g. the results tables) recorded with their hashes.
+    edits : mapping, optional
+        The theme edits applied to the fit (file, sha256, rename, merge,
+        drop, codebook, n_themes and its merges); None when none.
 
     Returns
     -------
     Path
         ``out_dir / "MANIFEST.json"``: sorted keys, indent 2, UTF-8, no
         timestamps. Keys: ``artefacts`` (``path, sha256, size, command``,
-        sorted by path), ``command``, ``config``, ``corpus_hash``, ``git``
+        sorted by path), ``command``, ``config``, ``corpus_hash``, ``edits``, ``git``
         (``commit, dirty``), ``inputs`` (``path, sha256, size``), ``lock``
         (the sha256 of the package's ``requirements.lock`` and the installed
         versions that differ from it, see
@@ -229,6 +233,7 @@ def write_manifest(
         "command": command,
         "config": dict(config),
         "corpus_hash": corpus_hash,
+        "edits": None if edits is None else dict(edits),
         "git": git_state(),
         "inputs": sorted((_file_entry(p, out, "input") for p in inputs), key=lambda e: e["path"]),
         "lock": lock_record(),

@@ -5,7 +5,10 @@ Layout (written by :func:`write_results`, read by :func:`read_results`)::
     documents.parquet  passages.parquet      the corpus (every input in the ledger)
     assignments.parquet                      passage -> theme
     themes.parquet  terms.parquet            the themes; top terms per language (long)
+    frex.parquet                             FREX terms per theme and language (long, as terms)
+    representatives.parquet                  each theme's most typical passages per language
     theme_map.parquet                        2-D coordinates of (a sample of) passages
+    theme_edits.parquet                      the theme edits applied (when any)
     prevalence.parquet  excluded.parquet     shares by breakdown; what each breakdown left out
     effects.parquet                          the regression (when fitted)
     model/                                   the fitted ThemeModel (ThemeModel.load)
@@ -15,7 +18,9 @@ Layout (written by :func:`write_results`, read by :func:`read_results`)::
 ``corpus_hash``, ``group_column``, ``languages`` (the corpus languages, in the
 configured order), ``embedder`` (backend, model, version, prefix),
 ``min_cluster_size``, ``themes_fitted_on``, ``n_documents``,
-``n_passages_kept``, ``n_themes``, ``language_purity``. It records nothing
+``n_passages_kept``, ``n_themes_fitted``, ``n_themes`` (after edits),
+``edits`` (the edits applied: file, sha256, rename, merge, drop, codebook,
+n_themes and its merges; null without), ``language_purity``. It records nothing
 that changes between reruns (no times, no paths of the machine), so two runs
 with the same inputs write identical files.
 """
@@ -32,7 +37,8 @@ __all__ = ["MODEL_DIR", "RESULT_TABLES", "RUN_JSON", "RunResult", "read_results"
 
 #: Tables of a results folder, in the order of the data flow.
 RESULT_TABLES = (
-    "documents", "passages", "assignments", "themes", "terms", "theme_map", "prevalence", "excluded", "effects",
+    "documents", "passages", "assignments", "themes", "terms", "frex", "representatives", "theme_map",
+    "theme_edits", "prevalence", "excluded", "effects",
 )  # fmt: skip
 #: File of the run's facts.
 RUN_JSON = "run.json"

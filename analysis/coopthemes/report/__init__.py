@@ -40,6 +40,15 @@ logger = logging.getLogger(__name__)
 TABLES_SUBDIR = "tables"
 
 
+def _progress(items: list, desc: str):
+    """``items`` with a progress bar on a terminal."""
+    import sys
+
+    from tqdm.auto import tqdm
+
+    return tqdm(items, desc=desc, unit="file", leave=False, disable=not sys.stderr.isatty())
+
+
 def _command(kind: str, name: str, results_dir, out_dir) -> str:
     return (f"python -m coopthemes.report {kind} {name} "
             f"{shlex.quote(str(results_dir))} {shlex.quote(str(out_dir))}")
@@ -59,7 +68,7 @@ def draw_figures(results: RunResult, out_dir: str | Path, *, names: Sequence[str
     from ..plotting import paper_context, save_figure
 
     written: dict[Path, str] = {}
-    for entry in entries(FIGURES, names):
+    for entry in _progress(list(entries(FIGURES, names)), "figures"):
         with paper_context():
             try:
                 fig = entry.func(results)
@@ -86,7 +95,7 @@ def write_tables(results: RunResult, out_dir: str | Path, *, names: Sequence[str
     from ..tables import write_table
 
     written: dict[Path, str] = {}
-    for entry in entries(TABLES, names):
+    for entry in _progress(list(entries(TABLES, names)), "tables"):
         try:
             outs = list(entry.func(results))
         except Skip as why:
@@ -98,8 +107,16 @@ def write_tables(results: RunResult, out_dir: str | Path, *, names: Sequence[str
     return written
 
 
-def _inputs(results_dir: Path) -> list[Path]:
-    return sorted(p for pattern in ("*.parquet", RUN_JSON) for p in results_dir.glob(pattern) if p.is_file())
+def _inputs(results_dir: Path, edits: dict | None) -> list[Path]:
+    """The results tables, ``run.json`` and the theme edits file (when it is still where it was read)."""
+    files = [p for pattern in ("*.parquet", RUN_JSON) for p in results_dir.glob(pattern) if p.is_file()]
+    edits_file = Path(edits["file"]) if edits and edits.get("file") else None
+    if edits_file is not None and edits_file.is_file():
+        from ..provenance import file_sha256
+
+        if file_sha256(edits_file) == edits.get("sha256"):
+            files.append(edits_file)
+    return sorted(files)
 
 
 def build_report(
@@ -139,10 +156,12 @@ def build_report(
         formats = tuple(config.get("report", {}).get("formats") or FIGURE_FORMATS)
     artefacts = {**draw_figures(results, out, formats=formats), **write_tables(results, out)}
     artefacts.update(write_report_page(results, out))
+    edits = results.info.get("edits")
     manifest = write_manifest(
         out,
         artefacts=artefacts,
-        inputs=_inputs(results_dir),
+        inputs=_inputs(results_dir, edits),
+        edits=edits,
         config=config,
         corpus_hash=results.info.get("corpus_hash"),
         seed=results.info.get("seed"),
