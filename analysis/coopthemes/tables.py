@@ -42,6 +42,8 @@ __all__ = [
     "latex_escape",
     "metadata_audit_table",
     "prevalence_table",
+    "representative_passages_table",
+    "theme_edits_table",
     "round_half_up",
     "theme_overview_table",
     "to_csv",
@@ -85,6 +87,15 @@ HEADERS = {
     "n_documents": "Documents",
     "quantity": "Quantity",
     "note": "Note",
+    "language": "Language",
+    "rank": "Rank",
+    "passage_id": "Passage",
+    "similarity": "Similarity",
+    "text": "Text",
+    "edit": "Edits",
+    "step": "Step",
+    "action": "Edit",
+    "detail": "Detail",
 }
 
 #: Preamble that compiles the generated tables with pdfLaTeX. T5 (Vietnamese)
@@ -157,8 +168,9 @@ def theme_overview_table(
     languages: Sequence[str] | None = None,
     n_terms: int = 5,
     n_passages: int = 3,
+    frex: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Theme overview: label, codebook id, size, top terms per language, examples.
+    """Theme overview: label, codebook id, size, top terms (and FREX terms) per language, examples.
 
     Parameters
     ----------
@@ -173,14 +185,18 @@ def theme_overview_table(
         Top terms kept per language (best first, joined by ", ").
     n_passages : int
         Representative passage ids kept (joined by "; ").
+    frex : DataFrame, optional
+        FREX terms, long like ``terms``; each language's column
+        ``frex_terms_<lang>`` then follows its ``top_terms_<lang>``.
 
     Returns
     -------
     DataFrame
         Columns ``theme_id, theme, codebook_id, size``, then, when the themes
         table has them, ``label_confidence, stability, unstable``, then
-        ``top_terms_<lang>..., representative_passages``; one row per theme
-        sorted by ``theme_id``.
+        ``top_terms_<lang>`` (and ``frex_terms_<lang>``) per language,
+        ``representative_passages`` and, for edited themes, ``edit``; one row
+        per theme sorted by ``theme_id``.
     """
     validate_themes(themes)
     validate_terms(terms)
@@ -193,9 +209,8 @@ def theme_overview_table(
         "codebook_id": themes["codebook_id"].astype("string"),
         "size": themes["size"].astype("Int64"),
     })
-    ordered = terms.sort_values(["theme_id", "language", "rank"])
-    words = {(int(t), str(lang)): part["term"].astype(str).tolist()
-             for (t, lang), part in ordered.groupby(["theme_id", "language"], sort=True)}
+    words = _words(terms)
+    frex_words = _words(validate_terms(frex)) if frex is not None else None
     if "label_confidence" in themes.columns:
         out["label_confidence"] = themes["label_confidence"].astype("Float64").astype(float).map(
             lambda v: round_half_up(v, 2))
@@ -203,11 +218,93 @@ def theme_overview_table(
         out["stability"] = themes["stability"].astype("Float64").astype(float).map(lambda v: round_half_up(v, 2))
         out["unstable"] = themes["unstable"].astype("boolean").fillna(False).astype(bool)
     for lang in languages:
-        out[f"top_terms_{lang}"] = pd.array(
-            [", ".join(words.get((int(t), lang), [])[:n_terms]) for t in themes["theme_id"]], dtype="string"
-        )
+        for kind, table in (("top_terms", words), ("frex_terms", frex_words)):
+            if table is not None:
+                out[f"{kind}_{lang}"] = pd.array(
+                    [", ".join(table.get((int(t), lang), [])[:n_terms]) for t in themes["theme_id"]], dtype="string")
     out["representative_passages"] = [_join(v, n_passages, "; ") for v in themes["representative_passages"]]
+    if "edit" in themes.columns:
+        out["edit"] = themes["edit"].astype("string")
     return out.sort_values("theme_id", kind="stable").reset_index(drop=True)
+
+
+def _words(terms: pd.DataFrame) -> dict[tuple[int, str], list[str]]:
+    ordered = terms.sort_values(["theme_id", "language", "rank"])
+    return {(int(t), str(lang)): part["term"].astype(str).tolist()
+            for (t, lang), part in ordered.groupby(["theme_id", "language"], sort=True)}
+
+
+#: Characters of a passage shown in the representative passages table.
+PASSAGE_CHARS = 400
+
+
+def _excerpt(text: Any, limit: int) -> str:
+    words = " ".join(str(text).split())
+    return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"
+
+
+def representative_passages_table(
+    representatives: pd.DataFrame,
+    themes: pd.DataFrame,
+    passages: pd.DataFrame,
+    *,
+    languages: Sequence[str] | None = None,
+    max_chars: int = PASSAGE_CHARS,
+) -> pd.DataFrame:
+    """Each theme's most typical passages in each language, with their text (stm's ``findThoughts``).
+
+    Parameters
+    ----------
+    representatives : DataFrame
+        ``theme_id, language, rank, passage_id, similarity``
+        (:func:`coopthemes.themes.terms.representatives_by_language`).
+    themes : DataFrame
+        The ``themes`` table (labels).
+    passages : DataFrame
+        The ``passages`` table (``passage_id, doc_id, text``).
+    languages : sequence of str, optional
+        Language order; by default alphabetical.
+    max_chars : int
+        Text is cut to this many characters (whitespace collapsed, "…" marks a cut).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``theme_id, theme, language, rank, passage_id, doc_id,
+        similarity, text``; sorted by theme, language (in ``languages``
+        order), rank. ``similarity`` (three decimals) is the cosine
+        similarity of the passage to its theme's centre.
+    """
+    validate_themes(themes)
+    validate_passages(passages)
+    label = themes.set_index("theme_id")["theme"].astype(str)
+    text = passages.set_index("passage_id")
+    reps = representatives[representatives["theme_id"].isin(label.index)]
+    order = list(languages or []) + sorted(set(reps["language"].astype(str)) - set(languages or []))
+    rank_of = {lang: i for i, lang in enumerate(order)}
+    out = pd.DataFrame({
+        "theme_id": reps["theme_id"].astype("Int64"),
+        "theme": pd.array(reps["theme_id"].map(label), dtype="string"),
+        "language": reps["language"].astype("string"),
+        "rank": reps["rank"].astype("Int64"),
+        "passage_id": reps["passage_id"].astype("string"),
+        "doc_id": pd.array(reps["passage_id"].map(text["doc_id"]).astype(str), dtype="string"),
+        "similarity": reps["similarity"].astype(float).map(lambda v: round_half_up(v, 3)),
+        "text": pd.array([_excerpt(t, max_chars) for t in reps["passage_id"].map(text["text"])], dtype="string"),
+    })
+    out["_lang"] = out["language"].astype(str).map(rank_of)
+    out = out.sort_values(["theme_id", "_lang", "rank"], kind="stable").drop(columns="_lang")
+    return out.reset_index(drop=True)
+
+
+def theme_edits_table(log: pd.DataFrame) -> pd.DataFrame:
+    """The theme edits applied to the fit, in order: ``step, action, theme_id, detail``."""
+    missing = [c for c in ("step", "action", "theme_id", "detail") if c not in log.columns]
+    if missing:
+        raise ValueError(f"theme_edits: missing column(s) {', '.join(missing)}")
+    out = log[["step", "action", "theme_id", "detail"]].astype(
+        {"step": "Int64", "action": "string", "theme_id": "Int64", "detail": "string"})
+    return out.sort_values("step", kind="stable").reset_index(drop=True)
 
 
 def prevalence_table(
@@ -423,6 +520,9 @@ def _header(column: str, names: Mapping[str, str]) -> str:
     if column.startswith("top_terms_"):
         lang = column[len("top_terms_"):]
         return f"Top terms ({LANGUAGE_NAMES.get(lang, lang)})"
+    if column.startswith("frex_terms_"):
+        lang = column[len("frex_terms_"):]
+        return f"FREX terms ({LANGUAGE_NAMES.get(lang, lang)})"
     return column
 
 

@@ -9,8 +9,8 @@ byte-reproducible files). Plots only read tables; they never save or show.
 
 from ._common import LANGUAGE_NAMES, wrap_label
 from .corpus import corpus_counts, corpus_overview
-from .effects import effects_plot
-from .prevalence import group_dots, prevalence_heatmap, prevalence_trend, trend_grid
+from .effects import effects_beside_observed, effects_plot
+from .prevalence import group_dots, group_year_grid, prevalence_heatmap, prevalence_trend, trend_grid
 from .save import save_figure
 from .style import COLUMN_WIDTH, PAGE_WIDTH, paper_context, palette
 from .themes import term_languages, theme_map, top_terms, top_terms_figure
@@ -21,8 +21,10 @@ __all__ = [
     "PAGE_WIDTH",
     "corpus_counts",
     "corpus_overview",
+    "effects_beside_observed",
     "effects_plot",
     "group_dots",
+    "group_year_grid",
     "palette",
     "paper_context",
     "prevalence_heatmap",

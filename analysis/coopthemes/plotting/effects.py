@@ -1,19 +1,31 @@
-"""The regression's estimates with their intervals."""
+"""The regression's estimates with their intervals, beside the observed shares they summarise."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
+import math
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
-from ._common import TEXT_GREY, wrap_label
-from .style import palette
+from ..schema import select_prevalence
+from ._common import TEXT_GREY, theme_order, wrap_label
+from .style import PAGE_WIDTH, palette
 
-__all__ = ["effects_plot"]
+__all__ = ["effects_beside_observed", "effects_plot"]
+
+#: Colours of the model's estimate and of the observed share.
+MODEL_COLOR = "#0072B2"
+OBSERVED_COLOR = "#D55E00"
+#: Background of the panel of a group with fewer documents than the minimum.
+SMALL_SHADE = "#EFEFEF"
 
 
 def _effect_rows(data: pd.DataFrame, quantity: str, terms: Sequence[str] | None) -> tuple[pd.DataFrame, list[str]]:
@@ -104,3 +116,127 @@ def effects_plot(
     ax.legend(title=title, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
               handletextpad=0.2, alignment="left")
     return ax
+
+
+def _observed_rows(prevalence: pd.DataFrame, group: str, unit: str) -> pd.DataFrame:
+    rows = select_prevalence(prevalence, unit=unit, breakdown=group)
+    return rows.assign(_group=rows[group].astype(str), theme=rows["theme"].astype(str))
+
+
+def _panel(ax: Axes, model: pd.DataFrame, observed: pd.DataFrame, themes: Sequence[str], small: bool) -> None:
+    """One group: the model's expected share (filled) above the observed share (hollow) of each theme, n/N right."""
+    position = {t: i for i, t in enumerate(themes)}
+    if small:
+        ax.set_facecolor(SMALL_SHADE)
+    for part, dy, color, face in ((model, -0.17, MODEL_COLOR, MODEL_COLOR), (observed, 0.17, OBSERVED_COLOR, "white")):
+        part = part[part["theme"].isin(position)]
+        if part.empty:
+            continue
+        y = part["theme"].map(position).to_numpy(dtype=float) + dy
+        est = part["estimate"].to_numpy(dtype=float) * 100.0
+        low = part["ci_low"].to_numpy(dtype=float) * 100.0
+        high = part["ci_high"].to_numpy(dtype=float) * 100.0
+        ax.errorbar(est, y, xerr=np.vstack([np.maximum(est - low, 0), np.maximum(high - est, 0)]), fmt="o",
+                    color=color, markerfacecolor=face, markeredgecolor=color, markersize=3, elinewidth=0.8,
+                    capsize=0)
+    for row in observed.itertuples(index=False):
+        if row.theme in position:
+            ax.annotate(f"{int(row.n)}/{int(row.n_group)}", xy=(1.0, position[row.theme] + 0.17),
+                        xycoords=("axes fraction", "data"), xytext=(2, 0), textcoords="offset points",
+                        ha="left", va="center", fontsize=5.5, color=TEXT_GREY, annotation_clip=False)
+    ax.set_ylim(len(themes) - 0.5, -0.5)
+    ax.set_xlim(left=0)
+    ax.grid(axis="x", color="#DDDDDD")
+    ax.set_axisbelow(True)
+
+
+def effects_beside_observed(
+    effects: pd.DataFrame,
+    prevalence: pd.DataFrame,
+    *,
+    group: str = "partner",
+    unit: str = "passage",
+    max_groups: int = 6,
+    ncols: int = 3,
+    label_width: int = 26,
+    fig: Figure | None = None,
+) -> Figure:
+    """The regression's expected share of each theme per group, beside the observed share and its n.
+
+    In the manner of stm's ``plot.estimateEffect`` (point estimates with
+    intervals per covariate level), but never a model estimate alone: each
+    estimate sits above the share observed in the group's passages with its
+    95% bootstrap interval and its count (``n/N``: the theme's passages over
+    the group's kept passages), so that a share fitted on two documents shows
+    as what it is. Groups with fewer documents than the run's minimum are
+    shaded and flagged in their title.
+
+    Parameters
+    ----------
+    effects : DataFrame
+        The ``effects`` table (``quantity == "expected_share"`` rows with
+        terms ``<group>=<level>``).
+    prevalence : DataFrame
+        The long ``prevalence`` table (``breakdown == group`` rows of ``unit``).
+    group : str
+        The grouping column of the regression.
+    unit : {"passage", "document"}
+        Observed shares to show; the regression models passage shares.
+    max_groups : int
+        Groups drawn: those with the most documents.
+    ncols : int
+        Panels per row at most (one panel per group; four groups make two rows of two).
+    label_width : int
+        Theme labels wrap at this many characters.
+    fig : Figure, optional
+
+    Returns
+    -------
+    Figure
+        One panel per group, themes top to bottom by mean observed share.
+    """
+    rows, _ = _effect_rows(effects, "expected_share", None)
+    prefix = f"{group}="
+    model = rows[rows["term"].astype(str).str.startswith(prefix)]
+    if model.empty:
+        raise ValueError(f"effects: no expected shares for {group} (terms present: "
+                         f"{sorted(map(str, rows['term'].unique()))})")
+    model = model.assign(_group=model["term"].astype(str).str[len(prefix):], theme=model["theme"].astype(str))
+    observed = _observed_rows(prevalence, group, unit)
+    doc_rows = _observed_rows(prevalence, group, "document") if unit != "document" else observed
+    documents = doc_rows.groupby("_group")["n_group"].max()
+    small = doc_rows.groupby("_group")["small_group"].max()
+    levels = sorted(set(model["_group"]), key=lambda g: (-int(documents.get(g, 0)), g))[:max_groups]
+    levels = sorted(levels)
+    themes = theme_order(observed[observed["_group"].isin(levels)])
+    themes = [t for t in themes if t in set(model["theme"])] or sorted(set(model["theme"]))
+    ncols = 2 if len(levels) == 4 and ncols >= 2 else min(ncols, len(levels))
+    nrows = math.ceil(len(levels) / ncols)
+    height = nrows * (0.3 * len(themes) + 0.55) + 0.7
+    fig = plt.figure(figsize=(PAGE_WIDTH, height)) if fig is None else fig
+    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
+    for ax, level in zip(axes.flat, levels):
+        flagged = bool(small.get(level, False))
+        _panel(ax, model[model["_group"] == level], observed[observed["_group"] == level]
+               .rename(columns={"share": "estimate"}), themes, flagged)
+        n_docs = int(documents.get(level, 0))
+        ax.set_title(f"{level} ({n_docs} document{'s' if n_docs != 1 else ''})"
+                     + (", small sample" if flagged else ""), fontsize=7, loc="left",
+                     color="#A01010" if flagged else "black")
+    for index, ax in enumerate(axes.flat):
+        if index >= len(levels):
+            ax.set_visible(False)
+            axes.flat[index - ncols].tick_params(labelbottom=True)
+    axes[0, 0].set_yticks(range(len(themes)), [wrap_label(t, width=label_width, max_lines=2) for t in themes])
+    fig.supxlabel("Share of passages (%), 95% interval", fontsize=8)
+    handles = [
+        Line2D([], [], color=MODEL_COLOR, marker="o", markersize=3, label="model: expected share"),
+        Line2D([], [], color=OBSERVED_COLOR, marker="o", markersize=3, markerfacecolor="white",
+               label="observed share (n/N passages at right)"),
+    ]
+    if any(bool(small.get(level, False)) for level in levels):
+        handles.append(Patch(facecolor=SMALL_SHADE, edgecolor="none", label="small sample (few documents)"))
+    left_out = len(set(model["_group"])) - len(levels)
+    title = group.replace("_", " ").capitalize() + (f" ({len(levels)} with most documents shown)" if left_out else "")
+    fig.legend(handles=handles, loc="outside upper center", ncols=len(handles), title=title)
+    return fig

@@ -18,7 +18,7 @@ from ..schema import Breakdown, select_prevalence
 from ._common import HATCH, TEXT_GREY, group_sizes, small_handle, theme_order, unit_label, wrap_label
 from .style import PAGE_WIDTH, SEQUENTIAL_CMAP, palette
 
-__all__ = ["group_dots", "prevalence_heatmap", "prevalence_trend", "trend_grid"]
+__all__ = ["group_dots", "group_year_grid", "largest_groups", "prevalence_heatmap", "prevalence_trend", "trend_grid"]
 
 
 
@@ -328,3 +328,118 @@ def group_dots(
     ax.legend(handles=handles, title=group.replace("_", " ").capitalize(), loc="upper left",
               bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, handletextpad=0.2, alignment="left")
     return ax
+
+
+def largest_groups(rows: pd.DataFrame, group: str, max_groups: int) -> list[str]:
+    """The ``max_groups`` groups with the most documents over all years (ties by name), in name order."""
+    firsts = rows.drop_duplicates([group, "year"])
+    totals = firsts.groupby(firsts[group].astype(str), sort=True)["n_group"].sum()
+    chosen = sorted(totals.index, key=lambda g: (-int(totals[g]), g))[:max_groups]
+    return sorted(chosen)
+
+
+def _group_year_panel(ax: Axes, rows: pd.DataFrame, groups: Sequence[str], colors: Sequence[str],
+                      group: str, width: float) -> None:
+    """One theme's yearly shares, one colour per group, dodged so intervals do not overlap."""
+    for k, name in enumerate(groups):
+        part = rows[rows["_group"] == name].sort_values("year")
+        if part.empty:
+            continue
+        x = part["year"].astype(int).to_numpy() + (k - (len(groups) - 1) / 2) * width
+        y = part["share"].to_numpy(dtype=float) * 100.0
+        low = part["ci_low"].to_numpy(dtype=float) * 100.0
+        high = part["ci_high"].to_numpy(dtype=float) * 100.0
+        small = part["small_group"].to_numpy(dtype=bool)
+        color = colors[k % len(colors)]
+        big = ~small
+        if big.any():
+            ax.plot(x[big], y[big], color=color, linewidth=0.8)
+            ax.errorbar(x[big], y[big], yerr=np.vstack([y[big] - low[big], high[big] - y[big]]), fmt="o",
+                        color=color, markersize=2.8, elinewidth=0.7, capsize=0)
+        if small.any():
+            ax.plot(x[small], y[small], linestyle="none", marker="o", markersize=2.8, markerfacecolor="white",
+                    markeredgecolor=color, markeredgewidth=0.7)
+
+
+def group_year_grid(
+    data: pd.DataFrame,
+    *,
+    unit: str = "document",
+    group: str = "partner",
+    themes: Sequence[str] | None = None,
+    max_groups: int = 6,
+    ncols: int = 3,
+    fig: Figure | None = None,
+) -> Figure:
+    """Small multiples of theme shares by group and year: one panel per theme, one colour per group.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The long ``prevalence`` table (``breakdown == "<group>+year"`` rows).
+    unit : {"document", "passage"}
+        Unit of the shares.
+    group : str
+        The grouping column (``"partner"`` unless the run grouped by another).
+    themes : sequence of str, optional
+        Themes to draw, in order; defaults to all, largest mean share first.
+    max_groups : int
+        Groups drawn: those with the most documents (the table has them all;
+        the figure says how many are left out).
+    ncols : int
+        Panels per row.
+    fig : Figure, optional
+        Figure to draw into; a new page-wide figure by default.
+
+    Returns
+    -------
+    Figure
+        Shares (%) with 95% intervals, joined across years within a group;
+        a group-year with fewer documents than the minimum is a hollow
+        marker without interval or line (``small_group``). Shared axes; the
+        legend names each group with its documents (n) over all years.
+    """
+    rows = select_prevalence(data, unit=unit, breakdown=Breakdown((group, "year")))
+    rows = rows.assign(_group=rows[group].astype(str), theme=rows["theme"].astype(str))
+    all_groups = sorted(rows["_group"].unique())
+    groups = largest_groups(rows, "_group", max_groups)
+    rows = rows[rows["_group"].isin(groups)]
+    themes = list(themes) if themes is not None else theme_order(rows)
+    if not themes or ncols < 1:
+        raise ValueError("group_year_grid: need at least one theme and ncols >= 1")
+    ncols = min(ncols, len(themes))
+    nrows = math.ceil(len(themes) / ncols)
+    fig = plt.figure(figsize=(PAGE_WIDTH, 1.55 * nrows + 0.8)) if fig is None else fig
+    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
+    colors = palette(len(groups))
+    years = sorted(int(y) for y in rows["year"].unique())
+    width = min(0.5 / max(len(groups), 1), 0.15)
+    for ax, theme in zip(axes.flat, themes):
+        _group_year_panel(ax, rows[rows["theme"] == theme], groups, colors, group, width)
+        ax.set_title(wrap_label(theme, width=34), fontsize=7, loc="left")
+        ax.grid(axis="y", color="#E5E5E5")
+        ax.set_axisbelow(True)
+    for index, ax in enumerate(axes.flat):
+        if index >= len(themes):
+            ax.set_visible(False)
+            axes.flat[index - ncols].tick_params(labelbottom=True)
+    span = np.arange(years[0], years[-1] + 1)
+    step = max(1, math.ceil(len(span) / 6))
+    axes[0, 0].set_xticks(span[::step], [str(v) for v in span[::step]])
+    axes[0, 0].set_xlim(years[0] - 0.5, years[-1] + 0.5)
+    small = rows["small_group"].astype(bool)
+    top = max(float(rows.loc[~small, "ci_high"].max() if (~small).any() else 0.0), float(rows["share"].max()))
+    axes[0, 0].set_ylim(0, max(top, 0.01) * 105.0)
+    fig.supxlabel("Year", fontsize=8)
+    fig.supylabel(unit_label(unit), fontsize=8)
+    sizes = rows.drop_duplicates(["_group", "year"]).groupby("_group")["n_group"].sum()
+    handles = [Line2D([], [], color=colors[k], marker="o", markersize=3, label=f"{g} (n={int(sizes[g])})")
+               for k, g in enumerate(groups)]
+    if small.any():
+        handles.append(Line2D([], [], linestyle="none", marker="o", markersize=3, markerfacecolor="white",
+                              markeredgecolor="black", label="small group (hollow, no interval)"))
+    title = group.replace("_", " ").capitalize()
+    if len(all_groups) > len(groups):
+        title += f" ({len(groups)} of {len(all_groups)} with most documents)"
+    fig.legend(handles=handles, loc="outside upper center", ncols=min(len(handles), 5), title=title)
+    return fig

@@ -11,8 +11,10 @@ from matplotlib.figure import Figure
 from ..plotting import (
     PAGE_WIDTH,
     corpus_overview,
+    effects_beside_observed,
     effects_plot,
     group_dots,
+    group_year_grid,
     prevalence_heatmap,
     theme_map,
     top_terms_figure,
@@ -109,6 +111,14 @@ def prevalence_trends_figure(results) -> Figure:
     return trend_grid(prevalence, unit="document", ncols=3)
 
 
+@figure("prevalence_group_year", stem=lambda results: f"prevalence_{group_of(results)}_year")
+def prevalence_group_year_figure(results) -> Figure:
+    """Document-level theme shares by group and year with 95% intervals, one panel per theme."""
+    group = group_of(results)
+    prevalence = prevalence_rows(results, Breakdown((group, "year")))
+    return group_year_grid(prevalence, unit="document", group=group, ncols=3)
+
+
 @figure("theme_map")
 def theme_map_figure(results) -> Figure:
     """Passages on the 2-D theme map, coloured by theme, marker by language."""
@@ -132,17 +142,21 @@ def top_terms_fig(results) -> Figure:
 
 @figure("effects")
 def effects_figure(results) -> Figure:
-    """Expected shares by group from the regression (or its coefficients)."""
+    """Expected shares by group from the regression, beside the observed shares and their n."""
     effects = flag_unstable(results, results.tables.get("effects"))
     if effects is None:
         raise Skip("no regression in this run")
-    prefix = f"{group_of(results)}="
-    quantity = "expected_share" if "quantity" in effects.columns else "coefficient"
-    terms = sorted({str(t) for t in effects["term"].dropna() if str(t).startswith(prefix)}) or None
+    group = group_of(results)
+    prefix = f"{group}="
     drawable = effects.dropna(subset=["estimate", "ci_low", "ci_high"])
     if "quantity" in drawable.columns:
-        drawable = drawable[drawable["quantity"] == quantity]
+        shares = drawable[(drawable["quantity"] == "expected_share")
+                          & drawable["term"].astype(str).str.startswith(prefix)]
+        if not shares.empty:
+            prevalence = prevalence_rows(results, Breakdown((group,)), unit="passage")
+            return effects_beside_observed(effects, prevalence, group=group, unit="passage")
+        drawable = drawable[drawable["quantity"] == "coefficient"]
     if drawable.empty:
         raise Skip("the regression estimated nothing")
     size = (PAGE_WIDTH * 0.62, 0.45 * max(drawable["theme"].nunique(), 1) + 0.9)
-    return _on_axes(size, lambda ax: effects_plot(effects, quantity=quantity, terms=terms, ax=ax))
+    return _on_axes(size, lambda ax: effects_plot(effects, quantity="coefficient", ax=ax))

@@ -10,6 +10,8 @@ from ..tables import (
     effects_table,
     metadata_audit_table,
     prevalence_table,
+    representative_passages_table,
+    theme_edits_table,
     theme_overview_table,
 )
 from .figures import group_of, languages_of
@@ -34,13 +36,44 @@ def metadata_audit(results) -> Iterator[TableOut]:
 
 @table("theme_overview")
 def theme_overview(results) -> Iterator[TableOut]:
-    """Themes: codebook id, size, top terms per language, representative passages."""
+    """Themes: codebook id, size, top terms and FREX terms per language, representative passages."""
+    frex = results.tables.get("frex")
     data = theme_overview_table(results["themes"], results["terms"], languages=languages_of(results),
-                                n_terms=5, n_passages=3)
-    yield TableOut("theme_overview", data,
-                   "Themes: codebook id and label confidence, size in passages, stability (share of the consensus "
-                   "fits in which the theme reappears; unstable below the configured minimum), top terms per "
-                   "language, representative passages.")
+                                n_terms=5, n_passages=3, frex=frex)
+    caption = ("Themes: codebook id and label confidence, size in passages, stability (share of the consensus "
+               "fits in which the theme reappears; unstable below the configured minimum), top terms per "
+               "language (c-TF-IDF)")
+    if frex is not None:
+        caption += " and FREX terms (frequent and exclusive, as in stm)"
+    caption += ", representative passages"
+    if "edit" in results["themes"].columns:
+        caption += ", and the edits applied to the fitted theme"
+    yield TableOut("theme_overview", data, caption + ".")
+
+
+@table("representative_passages")
+def representative_passages(results) -> Iterator[TableOut]:
+    """Each theme's most typical passages per language, with their text (as stm's findThoughts)."""
+    reps = results.tables.get("representatives")
+    if reps is None or reps.empty:
+        raise Skip("the run has no representative passages per language")
+    data = representative_passages_table(reps, results["themes"], results["passages"],
+                                         languages=languages_of(results))
+    yield TableOut("representative_passages", data,
+                   "Representative passages: for each theme and language, the passages most similar to the "
+                   "theme's centre (cosine similarity), with their first 400 characters.")
+
+
+@table("theme_edits")
+def theme_edits(results) -> Iterator[TableOut]:
+    """The theme edits applied to the fitted themes (rename, merge, drop, codebook, n_themes)."""
+    log = results.tables.get("theme_edits")
+    if log is None:
+        raise Skip("no theme was edited")
+    edits = results.info.get("edits") or {}
+    source = f" from {edits['file']}" if edits.get("file") else ""
+    yield TableOut("theme_edits", theme_edits_table(log),
+                   f"Theme edits applied to the fitted themes{source}, in order, without refitting.")
 
 
 @table("prevalence")
