@@ -220,7 +220,7 @@ def test_build_report_writes_every_artefact(report):
     assert [i["path"].rsplit("/", 1)[1] for i in manifest["inputs"]] == sorted(
         ["assignments.parquet", "documents.parquet", "effects.parquet", "passages.parquet",
          "prevalence.parquet", "run.json", "terms.parquet", "theme_map.parquet", "themes.parquet"])
-    assert len(FIGURES) == 8 and len(TABLES) == 7
+    assert len(FIGURES) == 9 and len(TABLES) == 7
 
 
 def test_build_report_reruns_are_byte_identical(report, results_dir, tmp_path):

@@ -16,7 +16,12 @@ import pytest  # noqa: E402
 
 from coopthemes import cli  # noqa: E402
 from coopthemes.config import load_config  # noqa: E402
-from coopthemes.plotting import effects_beside_observed, group_year_grid, paper_context  # noqa: E402
+from coopthemes.plotting import (  # noqa: E402
+    effects_beside_observed,
+    group_year_grid,
+    paper_context,
+    year_effects_beside_observed,
+)
 from coopthemes.report import build_report  # noqa: E402
 from coopthemes.report.synthetic import synthetic_results, write_synthetic_results  # noqa: E402
 from coopthemes.tables import representative_passages_table, theme_overview_table  # noqa: E402
@@ -83,6 +88,27 @@ def test_effects_beside_observed_flags_small_samples():
         assert titles and all("small sample" in t for t in titles)
     finally:
         plt.close(fig)
+
+
+def test_year_effects_beside_observed_one_panel_per_theme(synthetic):
+    prevalence = synthetic["prevalence"]
+    years = prevalence[(prevalence["breakdown"] == "year") & (prevalence["unit"] == "passage")]
+    year_rows = pd.DataFrame({
+        "theme": years["theme"], "quantity": "expected_share", "term": "year=" + years["year"].astype(int).astype(str),
+        "estimate": years["share"], "ci_low": years["ci_low"], "ci_high": years["ci_high"],
+    })
+    effects = pd.concat([synthetic["effects"], year_rows], ignore_index=True)
+    with paper_context():
+        fig = year_effects_beside_observed(effects, prevalence)
+    try:
+        panels = [ax for ax in fig.axes if ax.get_visible()]
+        assert len(panels) == years["theme"].nunique()
+        ticks = [t.get_text() for t in panels[0].get_xticklabels()]
+        assert all("(" in t for t in ticks if t)  # each year with its documents
+    finally:
+        plt.close(fig)
+    with pytest.raises(ValueError, match="no expected shares by year"):
+        year_effects_beside_observed(synthetic["effects"], prevalence)
 
 
 def test_report_draws_partner_year_figure_and_effects_figure(tmp_path):

@@ -19,7 +19,7 @@ from ..schema import select_prevalence
 from ._common import TEXT_GREY, theme_order, wrap_label
 from .style import PAGE_WIDTH, palette
 
-__all__ = ["effects_beside_observed", "effects_plot"]
+__all__ = ["effects_beside_observed", "effects_plot", "year_effects_beside_observed"]
 
 #: Colours of the model's estimate and of the observed share.
 MODEL_COLOR = "#0072B2"
@@ -239,4 +239,99 @@ def effects_beside_observed(
     left_out = len(set(model["_group"])) - len(levels)
     title = group.replace("_", " ").capitalize() + (f" ({len(levels)} with most documents shown)" if left_out else "")
     fig.legend(handles=handles, loc="outside upper center", ncols=len(handles), title=title)
+    return fig
+
+
+def _year_panel(ax: Axes, model: pd.DataFrame, observed: pd.DataFrame, small_years: set[int]) -> None:
+    """One theme: the model's expected share by year (line and band) and the observed share (hollow, dodged)."""
+    for year in sorted(small_years):
+        ax.axvspan(year - 0.5, year + 0.5, color=SMALL_SHADE, linewidth=0, zorder=0)
+    if not model.empty:
+        m = model.sort_values("_year")
+        x = m["_year"].to_numpy(dtype=float)
+        ax.fill_between(x, m["ci_low"].to_numpy(dtype=float) * 100.0, m["ci_high"].to_numpy(dtype=float) * 100.0,
+                        color=MODEL_COLOR, alpha=0.2, linewidth=0)
+        ax.plot(x, m["estimate"].to_numpy(dtype=float) * 100.0, color=MODEL_COLOR, marker="o", markersize=2.8)
+    if not observed.empty:
+        o = observed.sort_values("_year")
+        x = o["_year"].to_numpy(dtype=float) + 0.15
+        y = o["share"].to_numpy(dtype=float) * 100.0
+        err = np.vstack([np.maximum(y - o["ci_low"].to_numpy(dtype=float) * 100.0, 0),
+                         np.maximum(o["ci_high"].to_numpy(dtype=float) * 100.0 - y, 0)])
+        ax.errorbar(x, y, yerr=err, fmt="o", color=OBSERVED_COLOR, markerfacecolor="white", markersize=2.8,
+                    elinewidth=0.7, capsize=0)
+    ax.grid(axis="y", color="#E5E5E5")
+    ax.set_axisbelow(True)
+
+
+def year_effects_beside_observed(
+    effects: pd.DataFrame,
+    prevalence: pd.DataFrame,
+    *,
+    unit: str = "passage",
+    ncols: int = 3,
+    fig: Figure | None = None,
+) -> Figure:
+    """The regression's expected share of each theme by year, beside the observed yearly share.
+
+    One panel per theme (stm's ``plot.estimateEffect`` over a time
+    covariate): the model's expected share (line, 95% band) and the share
+    observed in that year's passages (hollow, with its bootstrap interval).
+    Each year's tick gives its documents; years with fewer documents than the
+    run's minimum are shaded.
+
+    Parameters
+    ----------
+    effects : DataFrame
+        The ``effects`` table (``expected_share`` rows with terms ``year=<year>``).
+    prevalence : DataFrame
+        The long ``prevalence`` table (``breakdown == "year"`` rows).
+    unit : {"passage", "document"}
+        Observed shares to show; the regression models passage shares.
+    ncols : int
+        Panels per row.
+    fig : Figure, optional
+
+    Returns
+    -------
+    Figure
+    """
+    rows, _ = _effect_rows(effects, "expected_share", None)
+    model = rows[rows["term"].astype(str).str.match(r"^year=\d+$")]
+    if model.empty:
+        raise ValueError("effects: no expected shares by year (the regression has no categorical year)")
+    model = model.assign(_year=model["term"].astype(str).str[5:].astype(int), theme=model["theme"].astype(str))
+    observed = select_prevalence(prevalence, unit=unit, breakdown="year")
+    observed = observed.assign(_year=observed["year"].astype(int), theme=observed["theme"].astype(str))
+    per_doc = select_prevalence(prevalence, unit="document", breakdown="year")
+    documents = per_doc.groupby(per_doc["year"].astype(int))["n_group"].max()
+    small_years = {int(y) for y, s in per_doc.groupby(per_doc["year"].astype(int))["small_group"].max().items() if s}
+    themes = [t for t in theme_order(observed) if t in set(model["theme"])] or sorted(set(model["theme"]))
+    ncols = min(ncols, len(themes))
+    nrows = math.ceil(len(themes) / ncols)
+    fig = plt.figure(figsize=(PAGE_WIDTH, 1.5 * nrows + 0.9)) if fig is None else fig
+    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
+    for ax, theme in zip(axes.flat, themes):
+        _year_panel(ax, model[model["theme"] == theme], observed[observed["theme"] == theme], small_years)
+        ax.set_title(wrap_label(theme, width=34), fontsize=7, loc="left")
+    for index, ax in enumerate(axes.flat):
+        if index >= len(themes):
+            ax.set_visible(False)
+            axes.flat[index - ncols].tick_params(labelbottom=True)
+    years = sorted(set(model["_year"]) | set(observed["_year"]))
+    step = max(1, math.ceil(len(years) / 6))
+    shown = years[::step]
+    axes[0, 0].set_xticks(shown, [f"{y}\n({int(documents.get(y, 0))})" for y in shown])
+    axes[0, 0].set_xlim(years[0] - 0.6, years[-1] + 0.6)
+    axes[0, 0].set_ylim(bottom=0)
+    fig.supxlabel("Year (documents)", fontsize=8)
+    fig.supylabel("Share of passages (%)", fontsize=8)
+    handles = [
+        Line2D([], [], color=MODEL_COLOR, marker="o", markersize=3, label="model: expected share, 95% band"),
+        Line2D([], [], color=OBSERVED_COLOR, marker="o", markersize=3, markerfacecolor="white",
+               label="observed share, 95% interval"),
+    ]
+    if small_years:
+        handles.append(Patch(facecolor=SMALL_SHADE, edgecolor="none", label="small sample (few documents)"))
+    fig.legend(handles=handles, loc="outside upper center", ncols=len(handles))
     return fig

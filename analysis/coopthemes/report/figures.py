@@ -19,6 +19,7 @@ from ..plotting import (
     theme_map,
     top_terms_figure,
     trend_grid,
+    year_effects_beside_observed,
 )
 from ..plotting.themes import THEME_LEGEND_SIDE_MAX
 from ..schema import Breakdown
@@ -160,3 +161,19 @@ def effects_figure(results) -> Figure:
         raise Skip("the regression estimated nothing")
     size = (PAGE_WIDTH * 0.62, 0.45 * max(drawable["theme"].nunique(), 1) + 0.9)
     return _on_axes(size, lambda ax: effects_plot(effects, quantity="coefficient", ax=ax))
+
+
+@figure("effects_year")
+def effects_year_figure(results) -> Figure:
+    """Expected shares by year from the regression, beside the observed yearly shares, one panel per theme."""
+    effects = flag_unstable(results, results.tables.get("effects"))
+    if effects is None:
+        raise Skip("no regression in this run")
+    if "quantity" not in effects.columns:
+        raise Skip("the regression table has no expected shares")
+    drawable = effects.dropna(subset=["estimate", "ci_low", "ci_high"])
+    years = drawable[(drawable["quantity"] == "expected_share") & drawable["term"].astype(str).str.match(r"^year=\d+$")]
+    if years.empty:
+        raise Skip("the regression estimated no share by year")
+    prevalence = prevalence_rows(results, Breakdown(("year",)), unit="passage")
+    return year_effects_beside_observed(effects, prevalence, unit="passage")
