@@ -175,3 +175,11 @@ def test_report_with_n_themes_needs_the_fit(tmp_path, capsys):
     assert cli.main(["report", str(results), "--out", str(tmp_path / "o"), "--n-themes", "2"]) == 2
     err = capsys.readouterr().err
     assert "no saved theme model" in err and "Traceback" not in err
+
+
+def test_report_formats_flag_writes_only_those_formats(tmp_path, capsys):
+    results = write_synthetic_results(tmp_path / "results", seed=1, n_documents=30)
+    assert cli.main(["report", str(results), "--out", str(tmp_path / "o"), "--formats", "png"]) == 0
+    figures = sorted(p.suffix for p in (tmp_path / "o").iterdir() if p.is_file() and p.name != "MANIFEST.json")
+    assert figures and set(figures) == {".png"}
+    assert "wrote" in capsys.readouterr().out

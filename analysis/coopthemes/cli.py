@@ -172,7 +172,7 @@ def cmd_report(args) -> int:
     from .results import read_results
 
     config = _config(args) if args.config else None
-    formats = config.report.formats if config is not None else None
+    formats = args.formats or (config.report.formats if config is not None else None)
     results_dir = Path(args.results_dir)
     out = Path(args.out) if args.out else results_dir.parent
     edits = args.edits or (config.themes.edits if config is not None else None)
@@ -199,6 +199,17 @@ def _edit_summary(record: dict | None) -> str:
     if record.get("n_themes"):
         parts.append(f"n_themes {record['n_themes']} ({len(record.get('n_themes_merges') or [])} merges)")
     return ", ".join(parts) or "none"
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    from .config import FIGURE_FORMATS
+
+    chosen = tuple(v.strip() for v in value.split(",") if v.strip())
+    bad = [v for v in chosen if v not in FIGURE_FORMATS]
+    if not chosen or bad:
+        raise argparse.ArgumentTypeError(f"expected some of {', '.join(FIGURE_FORMATS)} separated by commas, "
+                                         f"got {value!r}")
+    return chosen
 
 
 def _positive_int(value: str) -> int:
@@ -285,6 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "themes; prevalence, effects, figures and tables are redone")
     p.add_argument("--n-themes", dest="n_themes", type=_positive_int,
                    help="merge the most similar themes until N are left")
+    p.add_argument("--formats", type=_formats,
+                   help="figure formats, comma-separated (default: the run's report.formats), e.g. png")
 
     from .evaluation.cli import add_evaluate_parser
 
