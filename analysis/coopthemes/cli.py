@@ -37,8 +37,6 @@ def _setup_env() -> None:
     if "NUMBA_CACHE_DIR" not in os.environ:
         root = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
         os.environ["NUMBA_CACHE_DIR"] = str(root / "coopthemes" / "numba")
-    # before any stage imports numba: the same machine code on every CPU (see themes.numerics)
-    os.environ.setdefault("NUMBA_CPU_NAME", "generic")
 
 
 def _quiet_third_parties(verbosity: int) -> None:
