@@ -22,6 +22,7 @@ stages' libraries)::
     result = coopthemes.read_results("results")
     coopthemes.export_package("results", "replication.zip")   # a replication package
     coopthemes.replicate_package("replication.zip", "again")   # refit, regenerate, compare: .ok, .mismatches
+    edited = coopthemes.redo_results("results", "edited", edits="edits.yaml")   # theme edits, no refit
 
 The command line is ``coopthemes`` (:mod:`coopthemes.cli`).
 """
@@ -53,7 +54,9 @@ _API = {
     "load_codebook": ("coopthemes.themes.codebook", "load_codebook"),
     "load_config": ("coopthemes.config", "load_config"),
     "load_corpus": ("coopthemes.corpus.build", "load_corpus"),
+    "load_edits": ("coopthemes.themes.edits", "load_edits"),
     "read_results": ("coopthemes.results", "read_results"),
+    "redo_results": ("coopthemes.pipeline", "redo_results"),
     "replicate_package": ("coopthemes.replication", "replicate_package"),
     "run": ("coopthemes.pipeline", "run"),
     "summarize_corpus": ("coopthemes.corpus.summary", "summarize_corpus"),
