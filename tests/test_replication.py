@@ -80,7 +80,7 @@ def test_replicate_refits_and_every_file_matches(exported, tmp_path):
     report = replicate_package(result.path, tmp_path / "again")
     assert report.ok, [str(c) for c in report.mismatches]
     kinds = report.counts()
-    assert kinds["table"][1] == 30 and kinds["model"][0] == kinds["model"][1] > 5
+    assert kinds["table"][1] == 33 and kinds["model"][0] == kinds["model"][1] > 5
     assert kinds["results"][1] >= 9 and kinds["figure"][1] >= 5
     for table in sorted((base / "run" / "tables").iterdir()):
         assert (tmp_path / "again" / "tables" / table.name).read_bytes() == table.read_bytes(), table.name
@@ -195,3 +195,25 @@ def test_the_cache_serves_stored_vectors_without_computing(tmp_path):
         cache.stored(embedder.identity.as_dict(), ["alpha beta"], ["d:000"])
     with pytest.raises(LookupError, match="passage ids differ"):
         cache.stored(embedder.identity.as_dict(), texts, ["d:000", "d:009"])
+
+
+def test_edited_results_ship_their_edits_file_and_replicate(exported, tmp_path, monkeypatch):
+    from coopthemes.pipeline import redo_results
+
+    base, _, _ = exported
+    monkeypatch.chdir(tmp_path)
+    themes = pd.read_parquet(base / "run" / "results" / "themes.parquet")
+    first = int(themes["theme_id"].min())
+    (tmp_path / "edits.yaml").write_text(f'rename: {{{first}: "Renamed by hand"}}\n', encoding="utf-8")
+    redo_results(base / "run" / "results", tmp_path / "edited" / "results", edits="edits.yaml")
+    build_report(tmp_path / "edited" / "results", tmp_path / "edited", command="coopthemes report")
+    package = export_package(tmp_path / "edited" / "results", tmp_path / "edited.zip")
+    with zipfile.ZipFile(package.path) as zf:
+        desc = json.loads(zf.read("replication/replication.json"))
+        assert zf.read("replication/inputs/edits.yaml") == (tmp_path / "edits.yaml").read_bytes()
+    assert desc["settings"]["themes.edits"] == {"value": "edits.yaml", "file": "inputs/edits.yaml"}
+    (tmp_path / "edits.yaml").unlink()  # the package's copy is the one read
+    report = replicate_package(package.path, tmp_path / "again")
+    assert report.ok, [str(c) for c in report.mismatches]
+    overview = (tmp_path / "again" / "tables" / "theme_overview.csv").read_text(encoding="utf-8")
+    assert "Renamed by hand" in overview

@@ -54,6 +54,7 @@ INPUT_SETTINGS = {
     "corpus.gazetteer": "gazetteer.yaml",
     "corpus.relation_cues": "relations.yaml",
     "themes.codebook": "codebook.yaml",
+    "themes.edits": "edits.yaml",
 }
 #: Fixed names at the top of the package (a report artefact may not take one).
 RESERVED = ("README.md", REPLICATION_JSON, "MANIFEST.json", "config.yaml", "requirements.lock", "packages.txt",

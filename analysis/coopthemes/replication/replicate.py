@@ -237,6 +237,16 @@ def _codebook(root: Path, desc: dict, config):
     return parse_codebook(data, languages=config.corpus.languages, source=record.get("source") or record["file"])
 
 
+def _edits(root: Path, desc: dict, config):
+    """The theme edits shipped with the package, named as the run named them (None without edits)."""
+    record = (desc.get("settings") or {}).get("themes.edits")
+    if record is None or config.themes.edits is None:
+        return None
+    from ..themes.edits import load_edits
+
+    return load_edits(root / record["file"], source=config.themes.edits)
+
+
 def _gazetteer(root: Path, desc: dict):
     record = (desc.get("settings") or {}).get("corpus.gazetteer")
     if record is None:
@@ -313,7 +323,7 @@ def _regenerate(root: Path, desc: dict, manifest: dict, out: Path, command: str)
     embedded = Embedded(passages=kept, texts=texts, vectors=vectors, embedder=embedder,
                         cache={"hits": 0, "misses": 0, "model_calls": 0, "texts_embedded": 0})
     run_from_embedded(documents, passages, embedded, config, results_dir=out / "results", cache=False,
-                      codebook=_codebook(root, desc, config))
+                      codebook=_codebook(root, desc, config), edits=_edits(root, desc, config))
     build_report(out / "results", out, formats=_figure_formats(manifest), command=command)
     return notes
 

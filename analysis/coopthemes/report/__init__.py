@@ -107,16 +107,8 @@ def write_tables(results: RunResult, out_dir: str | Path, *, names: Sequence[str
     return written
 
 
-def _inputs(results_dir: Path, edits: dict | None) -> list[Path]:
-    """The results tables, ``run.json`` and the theme edits file (when it is still where it was read)."""
-    files = [p for pattern in ("*.parquet", RUN_JSON) for p in results_dir.glob(pattern) if p.is_file()]
-    edits_file = Path(edits["file"]) if edits and edits.get("file") else None
-    if edits_file is not None and edits_file.is_file():
-        from ..provenance import file_sha256
-
-        if file_sha256(edits_file) == edits.get("sha256"):
-            files.append(edits_file)
-    return sorted(files)
+def _inputs(results_dir: Path) -> list[Path]:
+    return sorted(p for pattern in ("*.parquet", RUN_JSON) for p in results_dir.glob(pattern) if p.is_file())
 
 
 def build_report(
@@ -160,7 +152,7 @@ def build_report(
     manifest = write_manifest(
         out,
         artefacts=artefacts,
-        inputs=_inputs(results_dir, edits),
+        inputs=_inputs(results_dir),
         edits=edits,
         config=config,
         corpus_hash=results.info.get("corpus_hash"),

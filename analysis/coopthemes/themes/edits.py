@@ -215,8 +215,12 @@ def parse_edits(data, *, source: str = "<edits>", sha256: str | None = None) -> 
     return edits
 
 
-def load_edits(path) -> ThemeEdits:
+def load_edits(path, *, source: str | None = None) -> ThemeEdits:
     """Read and check a theme edits YAML file (safely: :func:`~coopthemes.safeyaml.read_yaml`).
+
+    ``source`` names the file in messages and records (default: ``path``),
+    e.g. the path a run recorded when the file is read from a replication
+    package.
 
     Raises
     ------
@@ -227,7 +231,7 @@ def load_edits(path) -> ThemeEdits:
     data = read_yaml(path, what="theme edits file", error=EditsError)
     with open(path, "rb") as handle:
         digest = hashlib.sha256(handle.read()).hexdigest()
-    return parse_edits(data, source=str(path), sha256=digest)
+    return parse_edits(data, source=str(path) if source is None else source, sha256=digest)
 
 
 def edits_from_text(text: str, *, source: str = "<edits>") -> ThemeEdits:
