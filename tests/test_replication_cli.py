@@ -43,14 +43,14 @@ def test_replicate_in_a_fresh_folder_gives_every_table_byte_for_byte(package, tm
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "every file matches" in proc.stdout
     tables = sorted((package / "figures" / "tables").iterdir())
-    assert len(tables) == 30
+    assert len(tables) == 33
     for table in tables:
         assert (tmp_path / "again" / "tables" / table.name).read_bytes() == table.read_bytes(), table.name
     for name in ("assignments", "themes", "terms", "prevalence", "effects"):
         again = tmp_path / "again" / "results" / f"{name}.parquet"
         assert again.read_bytes() == (package / "figures" / "results" / f"{name}.parquet").read_bytes(), name
     report = json.loads((tmp_path / "again" / "REPLICATION.json").read_text(encoding="utf-8"))
-    assert report["ok"] and report["counts"]["table"] == {"match": 30, "compared": 30}
+    assert report["ok"] and report["counts"]["table"] == {"match": 33, "compared": 33}
     assert report["counts"]["model"]["match"] == report["counts"]["model"]["compared"]
 
 
