@@ -139,6 +139,19 @@ def test_theme_edits_are_shown_when_recorded(results_dir):
     assert explorer_data(read_results(results_dir))["edits"] is None
 
 
+def test_the_edit_log_of_edited_results_is_shown_step_by_step(results_dir):
+    log = pd.DataFrame({"step": [2, 1], "action": ["rename", "merge"], "theme_id": [0, 1],
+                        "detail": ["D0: a -> Training", "2 (D2: b) joins 1 (D1: c)"]})
+    log.to_parquet(results_dir / "theme_edits.parquet", index=False)
+    run = json.loads((results_dir / "run.json").read_text(encoding="utf-8"))
+    run["edits"] = {"file": "edits.yaml", "merge": [[1, 2]], "rename": {"0": "Training"}}
+    (results_dir / "run.json").write_text(json.dumps(run), encoding="utf-8")
+    assert explorer_data(read_results(results_dir))["edits"] == [
+        {"step": 1, "action": "merge", "theme_id": 1, "detail": "2 (D2: b) joins 1 (D1: c)"},
+        {"step": 2, "action": "rename", "theme_id": 0, "detail": "D0: a -> Training"},
+    ]
+
+
 def test_same_results_give_identical_bytes(results_dir, tmp_path):
     first = write_explorer(results_dir, tmp_path / "a.html").read_bytes()
     copy = shutil.copytree(results_dir, tmp_path / "copy" / "results")

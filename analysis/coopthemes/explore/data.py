@@ -49,8 +49,10 @@ Contract (``FORMAT``)
 ``provenance``
     See :func:`provenance_record`.
 ``edits``
-    The theme edits recorded in ``run.json`` or the manifest (under one of
-    :data:`EDIT_KEYS`), as recorded; None when there are none.
+    The theme edits applied to the fit: the rows of the results'
+    ``theme_edits`` table (``step, action, theme_id, detail``) when it has
+    one, else as recorded in ``run.json`` or the manifest (under one of
+    :data:`EDIT_KEYS`); None when there are none.
 """
 
 from __future__ import annotations
@@ -382,7 +384,10 @@ def provenance_record(info: Mapping, manifest: Mapping | None, *, results_dir: P
     }
 
 
-def _edits(info: Mapping, manifest: Mapping):
+def _edits(info: Mapping, manifest: Mapping, log: pd.DataFrame | None = None):
+    if log is not None and len(log):
+        rows = log.sort_values("step", kind="stable") if "step" in log.columns else log
+        return [{str(k): _plain(v) for k, v in row.items()} for row in rows.to_dict(orient="records")]
     for record in (info, manifest):
         for key in EDIT_KEYS:
             if record.get(key):
@@ -422,7 +427,7 @@ def explorer_data(results, *, manifest: Mapping | None = None) -> dict:
     passage_index = {str(p): i for i, p in enumerate(joined["passage_id"])}
     themes, theme_index, theme_columns = _theme_entries(results, passage_index)
     theme_by_label = {t["label"]: i for i, t in reversed(list(enumerate(themes)))}
-    edits = _edits(info, manifest or {})
+    edits = _edits(info, manifest or {}, results.tables.get("theme_edits"))
     return {
         "format": FORMAT,
         "title": _title(info),
