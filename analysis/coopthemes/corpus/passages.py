@@ -46,12 +46,19 @@ def passage_id(doc_id: str, position: int) -> str:
     return f"{doc_id}:{position:03d}"
 
 
+def _last_word(text: str, start: int, end: int, window: int = 200) -> str:
+    """The last whitespace-separated word of ``text[start:end]``, looking back at most ``window`` characters."""
+    words = text[max(start, end - window) : end].split()
+    return words[-1] if words else ""
+
+
 def split_sentences(text: str, *, language: str | None) -> list[str]:
     """Split a paragraph into sentences.
 
     Vietnamese uses underthesea's ``sent_tokenize``; other languages a regex
     splitter that does not split after abbreviations (``Mr.``, ``Dr.``,
-    ``M.``, ``Jan.``, ``U.S.``) or initials.
+    ``M.``, ``Jan.``, ``U.S.``) or initials. Time is linear in the length of
+    the paragraph.
     """
     if language == "vi":
         from underthesea import sent_tokenize
@@ -59,8 +66,8 @@ def split_sentences(text: str, *, language: str | None) -> list[str]:
         return [s.strip() for s in sent_tokenize(text) if s.strip()]
     sentences, start = [], 0
     for m in _BOUNDARY.finditer(text):
-        before = text[start : m.start()].split()
-        last = re.sub(r"^\W+", "", before[-1]).rstrip(".").split("-")[-1].lower() if before else ""
+        word = _last_word(text, start, m.start())
+        last = re.sub(r"^\W+", "", word).rstrip(".").split("-")[-1].lower()
         if text[m.start()] == "." and (last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha())):
             continue
         sentences.append(text[start : m.end()].strip())
@@ -69,14 +76,26 @@ def split_sentences(text: str, *, language: str | None) -> list[str]:
     return [s for s in sentences if s]
 
 
+_SPACE_RUN = re.compile(r"\s*")
+
+
 def _hard_wrap(text: str, max_chars: int) -> list[str]:
+    """Cut ``text`` into pieces of at most ``max_chars``, at the last space before the limit.
+
+    Offsets into ``text`` are moved forward, never the rest copied: linear in
+    ``len(text)``.
+    """
     pieces = []
-    while len(text) > max_chars:
-        cut = text.rfind(" ", 0, max_chars)
-        cut = cut if cut > max_chars // 2 else max_chars
-        pieces.append(text[:cut].strip())
-        text = text[cut:].strip()
-    return pieces + ([text] if text else [])
+    end = len(text.rstrip())
+    start = _SPACE_RUN.match(text).end()
+    while end - start > max_chars:
+        limit = start + max_chars
+        cut = text.rfind(" ", start, limit)
+        cut = cut if cut - start > max_chars // 2 else limit
+        pieces.append(text[start:cut].strip())
+        start = _SPACE_RUN.match(text, cut).end()
+    rest = text[start:end]
+    return pieces + ([rest] if rest else [])
 
 
 def chunk_paragraph(text: str, *, language: str | None, max_chars: int) -> list[str]:

@@ -40,6 +40,10 @@ _POSSESSIVE = re.compile(r"(.+['’]s)([^\W\d_]{3,})")
 
 #: Minimum dictionary frequency for a split-off part to count as a word.
 MIN_PART_FREQUENCY = 100
+#: Longest token in which missing spaces are looked for (two glued words are shorter).
+MAX_GLUED_TOKEN = 100
+#: Characters of a paragraph's end that decide how the next line joins it.
+_TAIL = 256
 
 
 def normalize_whitespace(text: str) -> str:
@@ -66,7 +70,8 @@ def tokens(text: str) -> list[str]:
 
 def ends_sentence(text: str) -> bool:
     """Whether ``text`` ends with terminal punctuation (``. ! ? … : ;``)."""
-    return bool(_TERMINAL.search(text.rstrip()))
+    text = text.rstrip()
+    return bool(_TERMINAL.search(text, max(0, len(text) - _TAIL)))
 
 
 def is_continuation(previous: str, following: str, *, language: str | None) -> bool:
@@ -84,18 +89,21 @@ def is_continuation(previous: str, following: str, *, language: str | None) -> b
     return bool(last) and last[-1].lower() in function_words(language) and following[0].isalpha()
 
 
-def _glue(previous: str, following: str, language: str | None) -> str:
-    """Join two continuation lines, without a space where a word was cut in two."""
+def _separator(previous: str, following: str, language: str | None) -> str:
+    """What joins two continuation lines: nothing where a word was cut in two, else a space.
+
+    Only the end of ``previous`` is read (its last 40 characters).
+    """
     if following[0] in _CONTINUES and following[0] != "(":
-        return previous + following
+        return ""
     if language in LEXICON_LANGUAGES and previous[-1].isalpha() and following[0].islower():
         last, first = tokens(previous[-40:]), tokens(following[:40])
         if last and first and previous.endswith(last[-1]) and following.startswith(first[0]):
             head = last[-1]
             if len(head) >= 2 and head.lower() not in function_words(language):
                 if is_known_word(head + first[0], (language,)):
-                    return previous + following
-    return previous + " " + following
+                    return ""
+    return " "
 
 
 def join_broken_lines(lines: list[str], *, language: str | None) -> list[str]:
@@ -116,13 +124,28 @@ def join_broken_lines(lines: list[str], *, language: str | None) -> list[str]:
         becomes ``["la prévention et la lutte contre la criminalité. -VNA/VI"]`` and
         ``["les entreprises", "japon", "aises d'investir"]`` becomes
         ``["les entreprises japonaises d'investir"]``.
+
+    Notes
+    -----
+    Whether a line continues a paragraph depends on the paragraph's end
+    only, so each paragraph is kept as a list of pieces and its last
+    characters: time is linear in the length of the text, however many
+    lines a paragraph has.
     """
     paragraphs: list[str] = []
+    pieces: list[str] = []
+    tail = ""
     for line in lines:
-        if paragraphs and is_continuation(paragraphs[-1], line, language=language):
-            paragraphs[-1] = _glue(paragraphs[-1], line, language)
-        else:
-            paragraphs.append(line)
+        if pieces and is_continuation(tail, line, language=language):
+            sep = _separator(tail, line, language)
+            pieces += [sep, line]
+            tail = (tail + sep + line)[-_TAIL:]
+            continue
+        if pieces:
+            paragraphs.append("".join(pieces))
+        pieces, tail = [line], line[-_TAIL:]
+    if pieces:
+        paragraphs.append("".join(pieces))
     return paragraphs
 
 
@@ -168,8 +191,8 @@ def _split_lowercase(token: str, language: str, vocab: DocumentVocabulary) -> st
 
 
 def _split_token(token: str, language: str, vocab: DocumentVocabulary) -> str:
-    """Restore the missing space(s) inside one token, conservatively."""
-    if len(token) < 5 or (token.islower() and vocab.counts[token] > 1):
+    """Restore the missing space(s) inside one token, conservatively (tokens up to MAX_GLUED_TOKEN)."""
+    if len(token) < 5 or len(token) > MAX_GLUED_TOKEN or (token.islower() and vocab.counts[token] > 1):
         return token
     fws = function_words(language)
     if language == "en" and (m := _POSSESSIVE.fullmatch(token)):
