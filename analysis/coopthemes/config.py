@@ -239,6 +239,18 @@ class CorpusConfig(_Section):
         share buttons, footer, captions...) for it to be a failed capture.
     language_sample_chars : int
         Characters of a document used to detect its language.
+    max_document_chars : int
+        A document (file or table cell) longer than this many characters is
+        not read: it is in the ledger with status ``error`` and the reason. A
+        file larger than four bytes per character of the limit is not even
+        opened.
+    garbled_max_share : float
+        Share (0-1] of a document's letters that may lie outside the writing
+        systems of ``languages`` before the document is taken for text in
+        another writing system (another language, or a file in an encoding
+        the toolkit does not read) and dropped with the reason (status
+        ``error``). Mojibake and undecodable bytes are recognised too (see
+        :mod:`coopthemes.corpus.scripts`).
     """
 
     section = "corpus"
@@ -266,6 +278,8 @@ class CorpusConfig(_Section):
     capture_min_words: int = setting(25, ge=1, le=100_000)
     capture_min_furniture_share: float = setting(0.5, gt=0.0, le=1.0)
     language_sample_chars: int = setting(3000, ge=1, le=10_000_000)
+    max_document_chars: int = setting(10_000_000, ge=100, le=1_000_000_000)
+    garbled_max_share: float = setting(0.3, gt=0.0, le=1.0)
 
     def _check(self) -> None:
         if self.max_passage_chars < 2 * self.min_passage_chars:

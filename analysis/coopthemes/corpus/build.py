@@ -13,15 +13,17 @@ from typing import Callable
 import pandas as pd
 
 from ..config import CorpusConfig
+from ..safeyaml import short_repr
 from ..schema import DOCUMENT_COLUMNS, PASSAGE_COLUMNS, validate_documents, validate_passages
 from .document import CleanDocument, clean_document, resolve_date, resolve_partners
 from .gazetteer import Gazetteer, load_gazetteer
 from .language import detect_languages, get_detector
 from .load import DOCUMENT_SUFFIXES, TABLE_SUFFIXES, read_directory, read_table
 from .passages import flag_duplicates, passage_id
-from .record import RawDocument, add_note
+from .record import RawDocument, add_note, unique_ids
 from .relations import RelationCues, load_relation_cues
 from .scope import decide_scope
+from .scripts import garbled_reason
 
 __all__ = ["load_corpus"]
 
@@ -43,29 +45,28 @@ class _Row:
 
 
 def _read_inputs(
-    path: Path, *, columns: dict, gazetteer: Gazetteer, extra: tuple[str, ...]
+    path: Path, *, columns: dict, gazetteer: Gazetteer, extra: tuple[str, ...], max_chars: int
 ) -> list[RawDocument]:
     if path.is_dir():
-        return read_directory(path, gazetteer=gazetteer, extra_columns=extra)
+        return read_directory(path, gazetteer=gazetteer, extra_columns=extra, max_chars=max_chars)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or folder")
     suffix = path.suffix.lower()
     if suffix in TABLE_SUFFIXES:
-        return read_table(path, columns=columns, gazetteer=gazetteer, extra_columns=extra)
+        if not path.is_file():
+            raise ValueError(f"{path}: not a regular file")
+        return read_table(path, columns=columns, gazetteer=gazetteer, extra_columns=extra, max_chars=max_chars)
     if suffix in DOCUMENT_SUFFIXES:
         raise ValueError(f"{path}: pass the folder that holds the documents, not one document")
     raise ValueError(f"{path}: expected a folder or a {', '.join(TABLE_SUFFIXES)} table")
 
 
 def _unique_doc_ids(raws: list[RawDocument]) -> list[RawDocument]:
-    """Rename repeated doc_ids (``x``, ``x~2``...), noting the change."""
-    seen: Counter = Counter()
+    """Rename repeated doc_ids (``x``, ``x~2``...; never onto another document's id), noting the change."""
     out = []
-    for raw in raws:
-        seen[raw.doc_id] += 1
-        if seen[raw.doc_id] > 1:
-            new_id = f"{raw.doc_id}~{seen[raw.doc_id]}"
-            raw = add_note(replace(raw, doc_id=new_id), f"doc_id {raw.doc_id!r} repeated; renamed {new_id!r}")
+    for raw, new_id in zip(raws, unique_ids([raw.doc_id for raw in raws])):
+        if new_id != raw.doc_id:
+            raw = add_note(replace(raw, doc_id=new_id), f"doc_id {short_repr(raw.doc_id)} repeated; renamed {new_id!r}")
         out.append(raw)
     return out
 
@@ -112,6 +113,17 @@ def _clean_all(
         row.clean, row.error = clean, error
 
 
+def _flag_garbled(raws: list[RawDocument], *, options: CorpusConfig) -> list[RawDocument]:
+    """Documents whose text is not text of the configured languages as decoded become errors."""
+    out = []
+    for raw in raws:
+        why = None
+        if raw.status == "ok" and raw.text:
+            why = garbled_reason(raw.text, languages=options.languages, max_share=options.garbled_max_share)
+        out.append(raw if why is None else replace(raw, text=None, status="error", reason=why))
+    return out
+
+
 def _detect(rows: list[_Row], *, languages: tuple[str, ...], options: CorpusConfig) -> None:
     """Document languages (unless given), detected in one batch on the first characters."""
     todo = [r for r in rows if r.raw.status == "ok" and r.raw.text and not r.raw.language]
@@ -122,8 +134,10 @@ def _detect(rows: list[_Row], *, languages: tuple[str, ...], options: CorpusConf
         row.language = row.raw.language or row.language
 
 
-def _detect_passages(rows: list[_Row], *, languages: tuple[str, ...], min_letters: int = 20) -> None:
-    """Passage languages in one batch; passages with few letters take the document's."""
+def _detect_passages(
+    rows: list[_Row], *, languages: tuple[str, ...], min_letters: int = 20, sample_chars: int = 3000
+) -> None:
+    """Passage languages in one batch, on their first ``sample_chars``; passages with few letters take the document's."""
     texts, slots = [], []
     for row in rows:
         if row.clean is None:
@@ -131,7 +145,7 @@ def _detect_passages(rows: list[_Row], *, languages: tuple[str, ...], min_letter
         row.passage_languages = [row.language] * len(row.clean.passages)
         for i, (text, _) in enumerate(row.clean.passages):
             if sum(ch.isalpha() for ch in text[: 4 * min_letters]) >= min_letters:
-                texts.append(text)
+                texts.append(text[:sample_chars])
                 slots.append((row, i))
     for (row, i), lang in zip(slots, detect_languages(texts, languages=languages)):
         row.passage_languages[i] = lang or row.language
@@ -333,11 +347,14 @@ def load_corpus(
             f"home_country: {options.home_country!r} is not a country of the gazetteer {gaz.source}"
         )
     extra = tuple(options.extra_columns)
-    raws = _read_inputs(Path(options.path), columns=options.columns, gazetteer=gaz, extra=extra)
+    raws = _read_inputs(
+        Path(options.path), columns=options.columns, gazetteer=gaz, extra=extra, max_chars=options.max_document_chars
+    )
+    raws = _flag_garbled(raws, options=options)
     rows = [_Row(raw=raw) for raw in _unique_doc_ids(raws)]
     _detect(rows, languages=languages, options=options)
     _clean_all(rows, options=options, show=show_progress, map_func=map_func)
-    _detect_passages(rows, languages=languages)
+    _detect_passages(rows, languages=languages, sample_chars=max(options.language_sample_chars, 2 * options.max_passage_chars))
     documents, passages = _assemble(
         rows, gazetteer=gaz, cues=cues, home_country=options.home_country, options=options
     )

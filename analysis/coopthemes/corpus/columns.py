@@ -8,10 +8,9 @@ names and, for dates, from their values, so that the loader can warn.
 
 from __future__ import annotations
 
+import datetime
 import re
-from collections.abc import Iterable, Mapping
-
-import pandas as pd
+from collections.abc import Iterable, Mapping, Sequence
 
 __all__ = ["unused_metadata_columns"]
 
@@ -26,20 +25,31 @@ _KINDS = (
 _DATE_VALUE = re.compile(r"^\s*(1[89]|20)\d\d([-/.]\d{1,2}([-/.]\d{1,2})?)?\s*$|^\s*\d{1,2}[-/.]\d{1,2}[-/.](1[89]|20)\d\d\s*$|^(1[89]|20)\d{6}$")
 
 
-def _looks_like_dates(values: pd.Series) -> bool:
-    sample = values.dropna().astype(str).head(50)
-    return len(sample) > 0 and sample.map(lambda v: bool(_DATE_VALUE.match(v))).mean() >= 0.8
+def _looks_like_dates(rows: Sequence[Mapping], column: str) -> bool:
+    sample = []
+    for row in rows:
+        value = row.get(column)
+        if isinstance(value, datetime.date):  # Parquet dates and timestamps
+            value = value.isoformat()[:10]
+        if value is not None and value == value:  # neither missing nor NaN
+            sample.append(str(value)[:40])
+            if len(sample) == 50:
+                break
+    return bool(sample) and sum(bool(_DATE_VALUE.match(v)) for v in sample) >= 0.8 * len(sample)
 
 
 def unused_metadata_columns(
-    frame: pd.DataFrame, *, used: Mapping[str, str | None], extra: Iterable[str] = ()
+    columns: Sequence[str], rows: Sequence[Mapping], *, used: Mapping[str, str | None], extra: Iterable[str] = ()
 ) -> list[tuple[str, str, str]]:
     """``(column, kind, flag)`` for each column that looks like metadata and is not used.
 
     Parameters
     ----------
-    frame : DataFrame
-        The table as read.
+    columns : sequence of str
+        The table's column names.
+    rows : sequence of mapping
+        The table's rows, column -> value (dates are recognised from the
+        first 50 values present).
     used : mapping of ledger field -> column name (None: not given)
     extra : iterable of str
         Columns carried along with ``extra_columns``.
@@ -47,7 +57,7 @@ def unused_metadata_columns(
     taken = {c for c in used.values() if c} | set(extra)
     given = {field for field, c in used.items() if c}
     out = []
-    for column in frame.columns:
+    for column in columns:
         name = str(column)
         if name in taken:
             continue
@@ -56,7 +66,7 @@ def unused_metadata_columns(
             field = {"partner": "partner", "date": "date"}.get(kind, kind if kind != "id" else "doc_id")
             if field in given:
                 continue
-            if pattern.search(key) or (kind == "date" and _looks_like_dates(frame[column])):
+            if pattern.search(key) or (kind == "date" and _looks_like_dates(rows, column)):
                 out.append((name, kind, flag))
                 break
     return out

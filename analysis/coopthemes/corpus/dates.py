@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..safeyaml import short_repr
+
 __all__ = [
     "MONTH_NAMES",
     "DateMatch",
@@ -144,7 +146,7 @@ def parse_year_value(value: object) -> int | None:
         return None
     m = re.fullmatch(r"(\d{4})(?:\.0+)?", text)
     if not m or not MIN_YEAR <= int(m.group(1)) <= MAX_YEAR:
-        raise ValueError(f"{text!r} is not a year")
+        raise ValueError(f"{short_repr(text)} is not a year")
     return int(m.group(1))
 
 
@@ -183,4 +185,4 @@ def parse_date_value(value: object) -> tuple[str | None, int | None]:
             break
     if re.fullmatch(r"\d{4}(?:\.0+)?", text):
         return None, parse_year_value(text)
-    raise ValueError(f"{text!r} is not a date (expected YYYY-MM-DD, YYYY-MM or YYYY)")
+    raise ValueError(f"{short_repr(text)} is not a date (expected YYYY-MM-DD, YYYY-MM or YYYY)")

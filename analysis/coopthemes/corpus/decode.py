@@ -78,14 +78,22 @@ def _charset_normalizer(data: bytes) -> tuple[str, str] | None:
     return str(best), best.encoding
 
 
-def _check_text(text: str) -> None:
-    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
+def _check_text(text: str, *, allowed: str = "\n\r\t\f") -> None:
+    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in allowed)
     if controls > max(2, len(text) // 100):
         raise DecodeError("binary file (control characters)")
 
 
-def decode_bytes(data: bytes) -> tuple[str, str]:
+def decode_bytes(data: bytes, *, tolerate_nul: bool = False) -> tuple[str, str]:
     """Decode ``data`` to NFC text.
+
+    Parameters
+    ----------
+    data : bytes
+    tolerate_nul : bool
+        Keep a few NUL bytes (at most 1% of the bytes) as NUL characters
+        instead of refusing the data as binary: a table whose one cell holds
+        a NUL byte is still a table (its reader removes them, with a note).
 
     Returns
     -------
@@ -109,9 +117,10 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
             break
     if text is None and b"\x00" in data:
         text = _utf16_without_bom(data)
-        if text is None:
+        if text is not None:
+            encoding = "utf-16"
+        elif not tolerate_nul or data.count(0) > max(2, len(data) // 100):
             raise DecodeError("binary file (NUL bytes)")
-        encoding = "utf-16"
     if text is None:
         try:
             text, encoding = data.decode("utf-8"), "utf-8"
@@ -129,5 +138,5 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     if text is None:
         text, encoding = data.decode("cp1252", errors="replace"), "cp1252"
     text = text.lstrip("\ufeff")
-    _check_text(text)
+    _check_text(text, allowed="\n\r\t\f\x00" if tolerate_nul else "\n\r\t\f")
     return unicodedata.normalize("NFC", text), encoding

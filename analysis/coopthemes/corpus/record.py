@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Mapping
+from typing import Callable, Mapping, Sequence
 
-__all__ = ["RawDocument", "add_note"]
+__all__ = ["RawDocument", "add_note", "unique_ids"]
 
 
 @dataclass(frozen=True)
@@ -53,3 +53,40 @@ class RawDocument:
 def add_note(doc: RawDocument, note: str) -> RawDocument:
     """A copy of ``doc`` with ``note`` appended to its notes."""
     return replace(doc, notes=(*doc.notes, note))
+
+
+def unique_ids(ids: Sequence[str], *, suffix: Callable[[int], str] | None = None) -> list[str]:
+    """Make ids unique: a repeated id is renamed to one that no input id uses.
+
+    Parameters
+    ----------
+    ids : sequence of str
+    suffix : callable or None
+        ``suffix(position)`` appended to a repeated id (``"~row00007"``);
+        None appends ``~2``, ``~3``... (the occurrence number).
+
+    Returns
+    -------
+    list of str
+        The first occurrence of an id keeps it. A later one gets the suffix,
+        then ``~3``, ``~4``... until the result is neither an input id nor an
+        id given before: renaming never collides.
+    """
+    taken = set(ids)
+    seen: set[str] = set()
+    out = []
+    for i, doc_id in enumerate(ids):
+        if doc_id not in seen:
+            seen.add(doc_id)
+            out.append(doc_id)
+            continue
+        base = doc_id + suffix(i) if suffix else doc_id
+        k = 2
+        candidate = base if suffix else f"{doc_id}~{k}"
+        while candidate in taken or candidate in seen:
+            k += 1
+            candidate = f"{base}~{k}"
+        seen.add(candidate)
+        taken.add(candidate)
+        out.append(candidate)
+    return out

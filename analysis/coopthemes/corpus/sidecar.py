@@ -18,6 +18,7 @@ from typing import Mapping
 
 import pandas as pd
 
+from ..safeyaml import short_repr
 from .dates import parse_date_value, parse_year_value
 from .decode import DecodeError, decode_bytes
 from .gazetteer import Gazetteer
@@ -48,19 +49,33 @@ class SidecarRow:
 
 @dataclass(frozen=True)
 class Sidecar:
-    """Parsed sidecar rows and the problems found, as ``(file or None, message)``."""
+    """Parsed sidecar rows and the problems found, as ``(file or None, message)``.
+
+    ``header`` holds the column names (lowercased), None when the file could not be read.
+    """
 
     rows: tuple[SidecarRow, ...] = ()
     problems: tuple[tuple[str | None, str], ...] = ()
+    header: tuple[str, ...] | None = None
 
 
-def read_sidecar(path: Path) -> Sidecar:
+#: Largest sidecar read (a row per document: 50 MB is a million documents).
+MAX_SIDECAR_BYTES = 50_000_000
+
+
+def read_sidecar(path: Path, *, refused: str | None = None) -> Sidecar:
     """Read ``metadata.csv``; never raises on malformed content.
 
     Rows with the wrong number of fields, a missing ``file`` value or a
-    repeated file are skipped and reported in ``problems``.
+    repeated file are skipped and reported in ``problems``. ``refused``
+    (e.g. the sidecar is a link leaving the corpus folder) is reported
+    instead of reading the file.
     """
+    if refused is not None:
+        return Sidecar(problems=((None, f"{path.name}: {refused}"),))
     try:
+        if path.stat().st_size > MAX_SIDECAR_BYTES:
+            return Sidecar(problems=((None, f"{path.name}: larger than {MAX_SIDECAR_BYTES:,} bytes; not read"),))
         text, _ = decode_bytes(path.read_bytes())
     except (OSError, DecodeError) as exc:
         return Sidecar(problems=((None, f"{path.name}: unreadable: {exc}"),))
@@ -74,7 +89,8 @@ def read_sidecar(path: Path) -> Sidecar:
     header = [cell.strip().lower() for cell in records[0][1]]
     if "file" not in header:
         cols = ", ".join(header)
-        return Sidecar(problems=((None, f"{path.name}: no 'file' column (columns: {cols})"),))
+        cols = cols if len(cols) <= 200 else cols[:199] + "…"
+        return Sidecar(problems=((None, f"{path.name}: no 'file' column (columns: {cols})"),), header=tuple(header))
     at = header.index("file")
     rows, problems, seen = [], [], set()
     for number, (line, cells) in enumerate(records[1:], start=1):
@@ -85,12 +101,12 @@ def read_sidecar(path: Path) -> Sidecar:
         elif not name:
             problems.append((None, f"{where}: empty 'file' value"))
         elif name in seen:
-            problems.append((name, f"{where}: repeats file {name!r}; the first row is used"))
+            problems.append((name, f"{where}: repeats file {short_repr(name)}; the first row is used"))
         else:
             seen.add(name)
             values = {h: c.strip() for h, c in zip(header, cells) if h != "file" and c.strip()}
             rows.append(SidecarRow(line=line, file=name, values=MappingProxyType(values)))
-    return Sidecar(rows=tuple(rows), problems=tuple(problems))
+    return Sidecar(rows=tuple(rows), problems=tuple(problems), header=tuple(header))
 
 
 def parse_partners(value: object, *, gazetteer: Gazetteer) -> tuple[str, ...]:
