@@ -10,6 +10,7 @@ error, without echoing long values.
 
 from __future__ import annotations
 
+import reprlib
 from pathlib import Path
 
 import yaml
@@ -20,10 +21,23 @@ __all__ = ["MAX_YAML_BYTES", "read_yaml", "parse_yaml", "short_repr"]
 MAX_YAML_BYTES = 2 * 1024 * 1024
 
 
+def _bounded_repr(limit: int) -> reprlib.Repr:
+    r = reprlib.Repr()
+    r.maxlevel, r.maxlist, r.maxtuple, r.maxset, r.maxfrozenset, r.maxdeque, r.maxarray = 3, 6, 6, 6, 6, 6, 6
+    r.maxdict, r.maxstring, r.maxlong, r.maxother = 4, limit + 2, limit, limit
+    return r
+
+
 def short_repr(value: object, limit: int = 60) -> str:
-    """``repr(value)`` cut to ``limit`` characters, for error messages."""
+    """``repr(value)`` cut to ``limit`` characters, for error messages.
+
+    Containers are described a few items deep (``reprlib``), so that the
+    cost does not grow with the value: a nested list of millions of items is
+    shown as ``[[[...], ...], ...]``, never built in full.
+    """
     try:
-        text = repr(value)
+        text = repr(value) if isinstance(value, (str, int, float, bool, type(None))) and not (
+            isinstance(value, str) and len(value) > 4 * limit) else _bounded_repr(limit).repr(value)
     except Exception:  # a value whose repr fails is described by its type
         text = f"<{type(value).__name__}>"
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -17,7 +17,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
 
-import yaml
+from ..safeyaml import read_yaml, short_repr
+
 
 __all__ = [
     "BUNDLED_GAZETTEER",
@@ -199,14 +200,14 @@ def _as_terms(value: object, where: str) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise GazetteerError(f"{where}: expected a list of non-empty strings, got {value!r}")
+        raise GazetteerError(f"{where}: expected a list of non-empty strings, got {short_repr(value)}")
     return [v.strip() for v in value]
 
 
 def _country_terms(country: str, entry: object, where: str) -> list[tuple[str | None, str, str | None, str]]:
     """``(language or None, term, country or None, section)`` rows for one country entry."""
     if not isinstance(entry, dict):
-        raise GazetteerError(f"{where}: expected a mapping with names/adjectives/..., got {entry!r}")
+        raise GazetteerError(f"{where}: expected a mapping with names/adjectives/..., got {short_repr(entry)}")
     unknown = sorted(set(entry) - set(_SECTIONS_BY_LANGUAGE) - set(_SECTIONS_PLAIN))
     if unknown:
         raise GazetteerError(f"{where}: unknown field(s) {unknown}")
@@ -235,7 +236,9 @@ def _add(table: dict, key: tuple[str, ...], value: str | None, term: str, source
     if not key:
         return
     if key in table and table[key] != value:
-        raise GazetteerError(f"{source}: term {term!r} is listed for both {table[key]!r} and {value!r}")
+        raise GazetteerError(
+            f"{source}: term {short_repr(term)} is listed for both {short_repr(table[key])} and {short_repr(value)}"
+        )
     table[key] = value
 
 
@@ -293,10 +296,7 @@ def _compile(data: object, source: str) -> Gazetteer:
 
 @lru_cache(maxsize=8)
 def _load_cached(path: str, mtime_ns: int) -> Gazetteer:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise GazetteerError(f"{path}: not valid YAML: {exc}") from exc
+    data = read_yaml(path, what="gazetteer file", error=GazetteerError)
     return _compile(data, path)
 
 

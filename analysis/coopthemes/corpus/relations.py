@@ -25,8 +25,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
 
-import yaml
 
+from ..safeyaml import read_yaml, short_repr
 from .gazetteer import GazetteerError, fold_tones
 
 __all__ = ["BUNDLED_RELATION_CUES", "CUE_KINDS", "RelationCues", "load_relation_cues"]
@@ -138,7 +138,7 @@ def _parse(term: str, where: str) -> _Cue:
     prefix = term.endswith("*")
     tokens = tuple(_tokens(term.rstrip("*")))
     if not tokens:
-        raise GazetteerError(f"{where}: cue {term!r} has no word")
+        raise GazetteerError(f"{where}: cue {short_repr(term)} has no word")
     return tokens, prefix
 
 
@@ -180,10 +180,7 @@ def _compile(data: object, source: str) -> RelationCues:
 
 @lru_cache(maxsize=8)
 def _load_cached(path: str, mtime_ns: int) -> RelationCues:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise GazetteerError(f"{path}: not valid YAML: {exc}") from exc
+    data = read_yaml(path, what="relation cue file", error=GazetteerError)
     return _compile(data, path)
 
 
