@@ -51,6 +51,12 @@ POST_FIT_SETTINGS = ("edits", "n_themes")
 
 #: Longest string a setting may hold (paths, column names, backend specs).
 _MAX_STRING = 4096
+#: Columns of the documents table (``coopthemes.schema.DOCUMENT_COLUMNS``, which
+#: imports pandas; a test keeps the two equal).
+_DOCUMENT_COLUMNS = (
+    "doc_id", "source_path", "sha256", "title", "language", "date", "year", "year_source", "partners",
+    "partner_source", "outlet", "n_passages", "status", "reason", "multilateral", "in_scope", "scope_reason",
+)  # fmt: skip
 
 
 class ConfigError(ValueError):
@@ -290,6 +296,13 @@ class CorpusConfig(_Section):
             self.fail("languages", f"expected lowercase ISO 639-1 codes such as 'vi', got {short_repr(bad)}")
         if len(set(self.languages)) != len(self.languages):
             self.fail("languages", "a language is listed twice")
+        for name in self.extra_columns:
+            if not name.strip():
+                self.fail("extra_columns", "a column name is empty")
+            if name in _DOCUMENT_COLUMNS:
+                self.fail("extra_columns", f"{short_repr(name)} is already a column of the documents table")
+        if len(set(self.extra_columns)) != len(self.extra_columns):
+            self.fail("extra_columns", "a column is listed twice")
 
     @property
     def columns(self) -> dict[str, str | None]:
@@ -323,6 +336,19 @@ class EmbeddingConfig(_Section):
     batch_size: int = setting(32, ge=1, le=100_000)
     num_threads: int | None = setting(None, ge=1, le=1024)
     cache_dir: str = ".cache/embeddings"
+
+    def _check(self) -> None:
+        name, sep, arg = self.backend.strip().partition(":")
+        ok = (
+            (name == "e5-small-q4" and (not sep or arg.strip() in ("c", "numpy")))
+            or (name == "tfidf-svd" and not sep)
+            or (name == "sentence-transformers" and arg.strip())
+        )
+        if not ok:
+            self.fail("backend", f"expected 'e5-small-q4' (or 'e5-small-q4:c', 'e5-small-q4:numpy'), 'tfidf-svd' or "
+                                 f"'sentence-transformers:<model id or folder>', got {short_repr(self.backend)}")
+        if not self.cache_dir.strip():
+            self.fail("cache_dir", "expected a folder")
 
 
 @dataclass(frozen=True)
@@ -529,6 +555,17 @@ class RunConfig(_Section):
     themes: ThemesConfig = field(default_factory=ThemesConfig)
     prevalence: PrevalenceConfig = field(default_factory=PrevalenceConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+
+    def _check(self) -> None:
+        group = self.prevalence.group_column
+        known = ("partner", *_DOCUMENT_COLUMNS, *self.corpus.extra_columns)
+        if group not in known:
+            close = difflib.get_close_matches(group, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(
+                f"prevalence.group_column: {short_repr(group)} is not a documents column: use 'partner', a column of "
+                f"the documents table, or one listed in corpus.extra_columns ({list(self.corpus.extra_columns)}){hint}"
+            )
 
 
 # --------------------------------------------------------------------------

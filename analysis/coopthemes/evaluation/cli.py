@@ -33,8 +33,8 @@ def cmd_evaluate(args) -> int:
     from .harness import evaluate_labels, load_labelled
     from .report import write_metrics, write_report, write_sweep
 
-    if args.seeds < 1:
-        raise ValueError(f"--seeds: give at least 1, got {args.seeds}")
+    if not 1 <= args.seeds <= 100:
+        raise ValueError(f"--seeds: give 1 to 100 seeds, got {args.seeds}")
     config = load_config(args.config) if args.config else load_config()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -32,6 +32,9 @@ DEFAULT_CODEBOOK = "cooperation.yaml"
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _LANG_RE = re.compile(r"^[a-z]{2,3}$")
 _MAX_KEYWORDS = 200
+_MAX_THEMES = 1000
+#: Top-level fields of a codebook file.
+_TOP_FIELDS = ("version", "themes")
 
 log = logging.getLogger(__name__)
 
@@ -171,8 +174,16 @@ def parse_codebook(data: object, *, languages=None, source="<codebook>") -> Code
     """
     if not isinstance(data, dict) or not isinstance(data.get("themes"), list):
         raise CodebookError(f"{source}: expected a mapping with a 'themes' list")
+    unknown = sorted(set(map(str, data)) - set(_TOP_FIELDS))
+    if unknown:
+        raise CodebookError(f"{source}: unknown field(s) {short_repr(unknown, 120)} (known: {', '.join(_TOP_FIELDS)})")
+    version = data.get("version", 1)
+    if isinstance(version, bool) or not isinstance(version, int) or version != 1:
+        raise CodebookError(f"{source}: version: expected 1, got {short_repr(version)}")
     if not data["themes"]:
         raise CodebookError(f"{source}: the 'themes' list is empty")
+    if len(data["themes"]) > _MAX_THEMES:
+        raise CodebookError(f"{source}: {len(data['themes'])} themes, more than {_MAX_THEMES}")
     used = _codebook_languages(data["themes"], None if languages is None else tuple(languages), source)
     themes = tuple(_parse_theme(i, raw, used, source) for i, raw in enumerate(data["themes"]))
     seen: dict[str, int] = {}
