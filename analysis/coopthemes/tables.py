@@ -18,10 +18,28 @@ Missing values are empty cells; booleans are ``yes``/``no``; floats in a
 column share one number of decimals (the fewest, at least one, that shows
 every value exactly as rounded by its builder). LaTeX and Markdown use the
 display headers of :data:`HEADERS`; CSV keeps the column names.
+
+Spreadsheet-safe CSV
+--------------------
+A spreadsheet reads a cell that starts with ``=``, ``+``, ``-``, ``@`` (or
+their full-width forms), a tab or a carriage return as a formula, and a
+title, id, partner or codebook label can start so. :func:`to_csv` prefixes
+such a cell, header included, with an apostrophe (``'=HYPERLINK(...)``),
+which spreadsheets show as text; a number (``-0.5``, ``+3``, ``-1e-05``) is
+left as it is.
+
+LaTeX
+-----
+Tables are typeset with pdfLaTeX and :data:`LATEX_PREAMBLE` (Vietnamese,
+French, English). :func:`latex_unsupported` lists the characters of a
+table that this preamble cannot typeset (Cyrillic, CJK, emoji...);
+:func:`write_table` logs a warning naming them (use LuaLaTeX or XeLaTeX with
+``fontspec`` for such tables). Control characters are removed.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
@@ -40,7 +58,9 @@ __all__ = [
     "effects_table",
     "format_interval",
     "latex_escape",
+    "latex_unsupported",
     "metadata_audit_table",
+    "neutralise_formula",
     "prevalence_table",
     "representative_passages_table",
     "theme_edits_table",
@@ -118,6 +138,26 @@ _LATEX_SPECIALS = {
     "^": r"\textasciicircum{}",
 }
 _LATEX_RE = re.compile("|".join(re.escape(c) for c in _LATEX_SPECIALS))
+#: Control characters, which no TeX engine reads as text.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+logger = logging.getLogger(__name__)
+
+#: First characters that make a spreadsheet read a cell as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?%?")
+
+
+def _latex_ranges() -> frozenset[str]:
+    """Characters pdfLaTeX typesets with :data:`LATEX_PREAMBLE` (T1, T5, textcomp)."""
+    chars = set(map(chr, range(0x20, 0x7F))) | set(map(chr, range(0xA0, 0x180)))
+    chars |= set(map(chr, range(0x1EA0, 0x1EFA))) | set("\u01a0\u01a1\u01af\u01b0")  # Vietnamese (T5)
+    chars |= set("\u2013\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2020\u2021\u2022\u2026\u2030"
+                 "\u2039\u203a\u20ac\u2122\u2212\u2116\u02c6\u02dc\u0152\u0153\n\t")
+    return frozenset(chars)
+
+
+_LATEX_CHARS = _latex_ranges()
 
 
 # --------------------------------------------------------------------------
@@ -531,15 +571,44 @@ def _headers(df: pd.DataFrame, headers: Mapping[str, str] | None) -> list[str]:
     return [_header(str(col), names) for col in df.columns]
 
 
+def neutralise_formula(cell: str) -> str:
+    """``cell`` as a spreadsheet shows it as text: an apostrophe before a formula start; numbers unchanged.
+
+    ``"=1+1"`` -> ``"'=1+1"``, ``"@SUM(A1)"`` -> ``"'@SUM(A1)"``, ``"-0.5"`` -> ``"-0.5"``.
+    """
+    if cell.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
 def to_csv(df: pd.DataFrame) -> str:
-    """Format a table as CSV (UTF-8 text, ``\\n`` line ends, column names as header)."""
-    cells = pd.DataFrame(_formatted(df), columns=[str(c) for c in df.columns], dtype=object)
+    """Format a table as CSV (UTF-8 text, ``\\n`` line ends, column names as header).
+
+    Cells and column names that a spreadsheet would read as a formula are
+    neutralised (:func:`neutralise_formula`); numbers are kept.
+    """
+    rows = [[neutralise_formula(c) for c in row] for row in _formatted(df)]
+    cells = pd.DataFrame(rows, columns=[neutralise_formula(str(c)) for c in df.columns], dtype=object)
     return cells.to_csv(index=False, lineterminator="\n")
 
 
 def latex_escape(text: str) -> str:
-    r"""Escape LaTeX special characters ``& % $ # _ { } ~ ^ \``; other text is kept as is."""
-    return _LATEX_RE.sub(lambda m: _LATEX_SPECIALS[m.group(0)], text)
+    r"""Escape LaTeX special characters ``& % $ # _ { } ~ ^ \``; control characters are removed."""
+    return _LATEX_RE.sub(lambda m: _LATEX_SPECIALS[m.group(0)], _CONTROLS.sub("", text))
+
+
+def latex_unsupported(df: pd.DataFrame, *, headers: Mapping[str, str] | None = None) -> list[str]:
+    """Characters of the table (cells and headers) that pdfLaTeX cannot typeset with :data:`LATEX_PREAMBLE`.
+
+    Returns
+    -------
+    list of str
+        Sorted, each once; empty for Vietnamese, French and English text.
+    """
+    found = set()
+    for text in [*_headers(df, headers), *(c for row in _formatted(df) for c in row)]:
+        found.update(ch for ch in text if ch not in _LATEX_CHARS and not _CONTROLS.match(ch))
+    return sorted(found)
 
 
 def _latex_cell(text: str) -> str:
@@ -658,6 +727,11 @@ def write_table(
         df = df.sort_values(list(sort_by), kind="stable").reset_index(drop=True)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    odd = latex_unsupported(df)
+    if odd:
+        shown = " ".join(odd[:12]) + (f" (+{len(odd) - 12} more)" if len(odd) > 12 else "")
+        logger.warning("table %s: pdfLaTeX cannot typeset %d character(s) of %s.tex with the bundled preamble: %s; "
+                       "compile it with LuaLaTeX or XeLaTeX (fontspec)", stem, len(odd), stem, shown)
     texts = {
         "csv": to_csv(df),
         "tex": to_latex(df, caption=caption, label=None if caption is None else f"tab:{stem}"),
