@@ -20,8 +20,11 @@ as three files in ``<root>/<backend>/``::
 Every file is written to a temporary name and moved into place with
 :func:`os.replace`. An entry is used only if its header parses, names the
 same model, and every digest matches; otherwise (truncated file, bad
-checksum, bad JSON, other ids, other dimension) it is recomputed and
-rewritten, never trusted. A cache hit makes no model call.
+checksum, bad JSON, other ids, other dimension, a folder in a file's place)
+it is recomputed and rewritten, never trusted. A cache hit makes no model
+call. A cache that cannot be written (a full disk, a file or folder in the
+way, no permission) costs the reuse only: the vectors are returned, and a
+warning names the problem once.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import os
 import re
 import sys
@@ -50,6 +54,8 @@ __all__ = [
 
 #: Format tag written into every header.
 CACHE_FORMAT = "coopthemes-embeddings/1"
+
+log = logging.getLogger(__name__)
 
 
 def text_hash(text: str) -> str:
@@ -136,6 +142,8 @@ class CacheStats:
         Chunks read from disk / computed.
     rejected : int
         Entries found on disk but corrupt or mismatched (recomputed).
+    unwritten : int
+        Chunks that could not be written to disk (computed, not cached).
     model_calls : int
         Calls to the embedder's ``embed``.
     texts_cached, texts_embedded : int
@@ -145,6 +153,7 @@ class CacheStats:
     hits: int = 0
     misses: int = 0
     rejected: int = 0
+    unwritten: int = 0
     model_calls: int = 0
     texts_cached: int = 0
     texts_embedded: int = 0
@@ -157,6 +166,7 @@ class CacheStats:
             f"embedded {self.texts_embedded} texts in {self.misses} chunks "
             f"({self.model_calls} model calls), {self.texts_cached} texts from the cache"
             + (f", {self.rejected} bad entries recomputed" if self.rejected else "")
+            + (f", {self.unwritten} chunks not cached (write failed)" if self.unwritten else "")
         )
 
 
@@ -175,6 +185,26 @@ def _atomic_write(path: Path, write) -> None:
 
 class _Invalid(Exception):
     """A cache entry that must not be used."""
+
+
+def _load_matrix(path: Path, shape: tuple[int, int]) -> np.ndarray:
+    """The float32 matrix in ``path``, read only once its header shows the expected shape.
+
+    A damaged header that claims billions of rows is refused before any
+    memory is allocated.
+    """
+    with open(path, "rb") as fh:
+        version = np.lib.format.read_magic(fh)
+        readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+        if version not in readers:
+            raise _Invalid(f"unexpected .npy version {version}")
+        found, fortran, dtype = readers[version](fh)
+        if tuple(found) != shape or fortran or dtype != np.dtype(np.float32):
+            raise _Invalid(f"vectors have dtype {dtype} and shape {found}, expected float32 {shape}")
+        data = fh.read(shape[0] * shape[1] * 4 + 1)
+    if len(data) != shape[0] * shape[1] * 4:
+        raise _Invalid(f"vector file holds {len(data)} bytes, expected {shape[0] * shape[1] * 4}")
+    return np.frombuffer(data, dtype=np.float32).reshape(shape).copy()
 
 
 class EmbeddingCache:
@@ -218,20 +248,21 @@ class EmbeddingCache:
 
     def _read(self, paths, *, header_expected: dict, ids: list[str]) -> np.ndarray:
         vec_path, ids_path, head_path = paths
+        shape = (header_expected["n"], header_expected["dim"])
         try:
             header = json.loads(head_path.read_text(encoding="utf-8"))
+            if not isinstance(header, dict):
+                raise _Invalid("header is not a JSON object")
+            for field, value in header_expected.items():
+                if header.get(field) != value:
+                    raise _Invalid(f"{field} is {str(header.get(field))[:80]!r}, expected {value!r}")
             stored_ids = json.loads(ids_path.read_text(encoding="utf-8"))
-            vectors = np.load(vec_path, allow_pickle=False)
-        except (OSError, ValueError, EOFError) as err:  # JSONDecodeError is a ValueError
+            if stored_ids != ids or header.get("ids_sha256") != _digest(ids):
+                raise _Invalid("passage ids differ")
+            vectors = _load_matrix(vec_path, shape)
+        except (OSError, ValueError, EOFError, RecursionError) as err:  # JSONDecodeError is a ValueError
             raise _Invalid(f"unreadable: {err}") from err
-        if not isinstance(header, dict):
-            raise _Invalid("header is not a JSON object")
-        for field, value in header_expected.items():
-            if header.get(field) != value:
-                raise _Invalid(f"{field} is {header.get(field)!r}, expected {value!r}")
-        if stored_ids != ids or header.get("ids_sha256") != _digest(ids):
-            raise _Invalid("passage ids differ")
-        if vectors.dtype != np.float32 or vectors.shape != (header["n"], header["dim"]):
+        if vectors.dtype != np.float32 or vectors.shape != shape:
             raise _Invalid(f"vectors have dtype {vectors.dtype} and shape {vectors.shape}")
         if hashlib.sha256(vectors.tobytes()).hexdigest() != header.get("vectors_sha256"):
             raise _Invalid("vector checksum differs")
@@ -289,9 +320,15 @@ class EmbeddingCache:
                 f"embedder {embedder!r} returned dimension {vectors.shape[1]}, "
                 f"but its dim attribute is {expected['dim']}"
             )
-        self._write(paths, header=expected, ids=ids, vectors=vectors)
         self._stats.misses += 1
         self._stats.texts_embedded += len(ids)
+        try:
+            self._write(paths, header=expected, ids=ids, vectors=vectors)
+        except OSError as err:
+            if not self._stats.unwritten:
+                log.warning("embedding cache %s cannot be written (%s: %s); continuing without caching",
+                            self.root, getattr(err, "filename", None) or paths[0].parent, err.strerror or err)
+            self._stats.unwritten += 1
 
     def _chunk(self, embedder, *, identity, dim, texts, ids, hashes) -> np.ndarray:
         """Vectors of one chunk, from disk if a valid entry exists, else computed."""
