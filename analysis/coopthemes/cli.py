@@ -2,8 +2,12 @@
 
 Every command takes ``--config FILE`` (YAML, see README); command-line
 options override the file. ``-v`` (more) and ``-q`` (less) may stand
-anywhere on the line. Errors end in one line naming the file and the problem
-and exit status 2.
+anywhere on the line.
+
+Exit status: 0 done; 2 bad input (one line ``error: <file>: <problem>``; a
+report from changed results: one line per file); 1 an unexpected error (one
+line; ``-v`` adds the traceback); 130 interrupted (Ctrl-C: one line saying
+what was kept and how to resume).
 """
 
 from __future__ import annotations
@@ -88,6 +92,17 @@ def _command_line() -> str:
     return "coopthemes " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 
+def _no_text(documents, where) -> str | None:
+    """Why a corpus gives nothing to model (no document with article text), or None."""
+    if int((documents["status"] == "ok").sum()) and int(documents["n_passages"].sum()):
+        return None
+    counts = documents["status"].value_counts()
+    statuses = ", ".join(f"{k} {int(v)}" for k, v in sorted(counts.items())) or "no inputs"
+    reasons = documents["reason"].dropna().astype(str).value_counts()
+    common = f"; most common reason: {reasons.index[0][:160]}" if len(reasons) else ""
+    return f"{where}: none of the {len(documents)} inputs has article text ({statuses}){common}"
+
+
 def cmd_corpus(args) -> int:
     from .corpus import summarize_corpus
     from .distributed import dask_client
@@ -104,22 +119,57 @@ def cmd_corpus(args) -> int:
         _print_tables(f"Corpus {args.path}: {len(documents)} documents, {len(passages)} passages",
                       summarize_corpus(documents, passages))
     print(f"wrote {out / 'documents.parquet'} and {out / 'passages.parquet'}")
+    problem = _no_text(documents, args.path)
+    if problem:
+        print(f"error: {problem}; see {out / 'documents.parquet'}", file=sys.stderr)
+        return 2
     return 0
 
 
-def cmd_themes(args) -> int:
+def _read_table(path: Path, columns: tuple[str, ...]):
+    """A Parquet table written by an earlier command, or a ValueError naming the file."""
     import pandas as pd
 
+    try:
+        df = pd.read_parquet(path)
+    except Exception as exc:  # a damaged file raises errors of many kinds
+        raise ValueError(f"{path}: not a readable Parquet table ({type(exc).__name__}); "
+                         "write it again with the command that made it") from None
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{path}: no column(s) {', '.join(missing)}; not a table written by coopthemes")
+    return df
+
+
+def _preflight(config) -> None:
+    """Check, before any heavy work, what would otherwise fail late: the backend's extra, the codebook."""
+    import importlib.util
+
+    backend = config.embeddings.backend
+    if backend.startswith("sentence-transformers") and importlib.util.find_spec("sentence_transformers") is None:
+        raise ImportError(f"embeddings.backend: {backend!r} needs the optional extra: "
+                          "pip install 'coopthemes[sentence-transformers]' (torch included)")
+    if config.themes.codebook_mode != "off":
+        from .themes.codebook import load_codebook
+
+        load_codebook(config.themes.codebook, languages=config.corpus.languages)
+
+
+def cmd_themes(args) -> int:
     from .distributed import dask_client
     from .pipeline import edit_stage, embed_stage, kept_passages, load_theme_edits, themes_stage
 
     config = _config(args)
+    _preflight(config)
     src = Path(args.corpus_dir)
     if not (src / "passages.parquet").is_file():
         print(f"error: {src}: no passages.parquet (run `coopthemes corpus` first)", file=sys.stderr)
         return 2
     edits = load_theme_edits(config)
-    kept = kept_passages(pd.read_parquet(src / "passages.parquet"))
+    kept = kept_passages(_read_table(src / "passages.parquet", ("passage_id", "doc_id", "text", "language", "kept")))
+    if not len(kept):
+        print(f"error: {src / 'passages.parquet'}: no kept passages to model", file=sys.stderr)
+        return 2
     t0 = time.perf_counter()
     with dask_client(args.scheduler) as client:
         embedded = embed_stage(kept, config, client=client)
@@ -151,6 +201,7 @@ def cmd_run(args) -> int:
     from .report import build_report
 
     config = _config(args, path=str(args.corpus) if args.corpus else None, **_column_overrides(args))
+    _preflight(config)
     out = Path(args.out)
     results = out / "results"
     t0 = time.perf_counter()
@@ -166,13 +217,27 @@ def cmd_run(args) -> int:
 
 def cmd_report(args) -> int:
     from .pipeline import redo_results
-    from .report import build_report
+    from .report import build_report, check_results
     from .results import read_results
 
     config = _config(args) if args.config else None
     formats = args.formats or (config.report.formats if config is not None else None)
     results_dir = Path(args.results_dir)
     out = Path(args.out) if args.out else results_dir.parent
+    if not results_dir.is_dir():
+        raise FileNotFoundError(f"{results_dir}: no such results folder")
+    source, problems = check_results(results_dir, out)
+    if problems and not args.force:
+        for line in problems:
+            print(f"error: {line}", file=sys.stderr)
+        print(f"error: {results_dir}: {len(problems)} file(s) differ from what the run recorded; nothing drawn. "
+              "Rerun `coopthemes run` to remake them, or pass --force to report from them as they are",
+              file=sys.stderr)
+        return 2
+    for line in problems:
+        print(f"warning: {line} (--force: reporting from it as it is)", file=sys.stderr)
+    if source is None:
+        log.warning("%s: no SHA256SUMS or MANIFEST.json records its files; they are not verified", results_dir)
     edits = args.edits or (config.themes.edits if config is not None else None)
     n_themes = args.n_themes or (config.themes.n_themes if config is not None else None)
     t0 = time.perf_counter()
@@ -296,6 +361,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="merge the most similar themes until N are left")
     p.add_argument("--formats", type=_formats,
                    help="figure formats, comma-separated (default: the run's report.formats), e.g. png")
+    p.add_argument("--force", action="store_true",
+                   help="report even from tables whose sha256 differs from what the run recorded")
 
     from .evaluation.cli import add_evaluate_parser
 
@@ -333,6 +400,24 @@ def _missing_bertopic(command: str) -> bool:
     return command in _NEEDS_BERTOPIC and importlib.util.find_spec("bertopic") is None
 
 
+def _one_line(exc: BaseException, limit: int = 1000) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _kept_chunks(args, since: float) -> str:
+    """What an interrupted command leaves behind, and how to resume it."""
+    if args.command in ("themes", "run", "evaluate"):
+        try:
+            root = Path(_config(args).embeddings.cache_dir)
+        except Exception:  # the config itself may be what failed
+            root = Path(".cache/embeddings")
+        done = [p for p in root.glob("*/*.json") if p.stat().st_mtime >= since] if root.is_dir() else []
+        return (f"{len(done)} embedding chunk(s) finished in this run are kept in {root}; "
+                "run the same command again to resume from them")
+    return "nothing was written; run the same command again"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``coopthemes`` command."""
     _setup_env()
@@ -342,14 +427,33 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     args.verbosity = int(getattr(args, "verbose", 0) or 0) - int(getattr(args, "quiet", 0) or 0)
     _configure_logging(args.verbosity)
-    from .config import ConfigError
-    from .themes.codebook import CodebookError
-
+    started = time.time()
     try:
         return int(args.func(args) or 0)
-    except (ConfigError, CodebookError, FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: {_kept_chunks(args, started)}", file=sys.stderr)
+        return 130
+    except (ValueError, ImportError) as exc:  # ConfigError, CodebookError, GazetteerError are ValueErrors
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except MemoryError:
+        print("error: out of memory (a document or table too large? see corpus.max_document_chars)", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 0
+    except OSError as exc:
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"error: {where}{exc.strerror or _one_line(exc)}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the last resort: one line, the traceback with -v
+        if args.verbosity > 0:
+            import traceback
+
+            traceback.print_exc()
+        print(f"error: unexpected {type(exc).__name__}: {_one_line(exc)} (rerun with -v for the traceback)",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

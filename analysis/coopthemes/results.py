@@ -13,6 +13,7 @@ Layout (written by :func:`write_results`, read by :func:`read_results`)::
     effects.parquet                          the regression (when fitted)
     model/                                   the fitted ThemeModel (ThemeModel.load)
     run.json                                 facts of the run (below)
+    SHA256SUMS                               sha256 of the tables and run.json (``sha256sum -c`` reads it)
 
 ``run.json`` holds: ``config`` (the whole configuration), ``seed``,
 ``corpus_hash``, ``group_column``, ``languages`` (the corpus languages, in the
@@ -23,17 +24,33 @@ configured order), ``embedder`` (backend, model, version, prefix),
 n_themes and its merges; null without), ``language_purity``. It records nothing
 that changes between reruns (no times, no paths of the machine), so two runs
 with the same inputs write identical files.
+
+:func:`verify_results` checks the tables and ``run.json`` against
+``SHA256SUMS`` (or, for a folder written without it, against the ``inputs``
+of a ``MANIFEST.json`` that lists them), so that a report is never drawn from
+tables edited after the run without saying so.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["MODEL_DIR", "RESULT_TABLES", "RUN_JSON", "RunResult", "read_results", "write_results"]
+__all__ = [
+    "CHECKSUMS",
+    "MODEL_DIR",
+    "RESULT_TABLES",
+    "RUN_JSON",
+    "RunResult",
+    "read_results",
+    "verify_results",
+    "write_results",
+]
 
 #: Tables of a results folder, in the order of the data flow.
 RESULT_TABLES = (
@@ -44,6 +61,8 @@ RESULT_TABLES = (
 RUN_JSON = "run.json"
 #: Folder of the fitted theme model.
 MODEL_DIR = "model"
+#: File of the sha256 of the tables and ``run.json``, in the format of ``sha256sum``.
+CHECKSUMS = "SHA256SUMS"
 
 
 @dataclass
@@ -140,8 +159,96 @@ def write_results(result: RunResult, results_dir: str | Path) -> Path:
             df.to_parquet(out / f"{name}.parquet", index=False)
     text = json.dumps(result.info, indent=2, sort_keys=True, default=str, ensure_ascii=False) + "\n"
     (out / RUN_JSON).write_text(text, encoding="utf-8")
+    sums = "".join(f"{_sha256(path)}  {path.name}\n" for path in _checked_files(out))
+    (out / CHECKSUMS).write_text(sums, encoding="utf-8", newline="\n")
     result.results_dir = out
     return out
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _checked_files(folder: Path) -> list[Path]:
+    """The files of a results folder that a report reads: the tables and ``run.json``."""
+    return sorted(p for p in [*folder.glob("*.parquet"), folder / RUN_JSON] if p.is_file())
+
+
+def _recorded_in_checksums(folder: Path) -> tuple[dict[str, str], list[str]]:
+    """File name -> sha256 from ``SHA256SUMS``, and problems with its lines."""
+    recorded, problems = {}, []
+    for number, line in enumerate((folder / CHECKSUMS).read_text(encoding="utf-8").splitlines(), start=1):
+        digest, sep, name = line.partition("  ")
+        if not sep or len(digest) != 64 or not name or "/" in name:
+            problems.append(f"{folder / CHECKSUMS}: line {number} is not '<sha256>  <file name>'")
+            continue
+        recorded[name] = digest
+    return recorded, problems
+
+
+def _recorded_in_manifest(folder: Path, manifest: Path) -> dict[str, str] | None:
+    """File name -> sha256 of the manifest's inputs that lie in ``folder``; None when it lists none."""
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        inputs = data.get("inputs") or []
+        recorded = {}
+        for entry in inputs:
+            path = Path(os.path.normpath(manifest.parent / entry["path"]))
+            if path.parent.resolve() == folder.resolve():
+                recorded[path.name] = str(entry["sha256"])
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return recorded or None
+
+
+def verify_results(results_dir: str | Path, *, manifests: tuple[str | Path, ...] = ()) -> tuple[str | None, list[str]]:
+    """Check a results folder's tables and ``run.json`` against the sha256 recorded for them.
+
+    Parameters
+    ----------
+    results_dir : str or Path
+    manifests : tuple of path
+        ``MANIFEST.json`` files to look in when the folder has no
+        ``SHA256SUMS`` (results written by an older version); the first one
+        whose ``inputs`` list files of this folder is used.
+
+    Returns
+    -------
+    source : str or None
+        What the files were checked against (``".../SHA256SUMS"``, a
+        manifest), or None when nothing records them.
+    problems : list of str
+        One line per file that differs, is missing, or is not recorded,
+        naming the file; empty when every file matches.
+    """
+    folder = Path(results_dir)
+    present = {p.name: p for p in _checked_files(folder)}
+    problems: list[str] = []
+    if (folder / CHECKSUMS).is_file():
+        source = str(folder / CHECKSUMS)
+        recorded, problems = _recorded_in_checksums(folder)
+    else:
+        for manifest in manifests:
+            manifest = Path(manifest)
+            recorded = _recorded_in_manifest(folder, manifest) if manifest.is_file() else None
+            if recorded is not None:
+                source = str(manifest)
+                break
+        else:
+            return None, []
+    for name in sorted(set(recorded) | set(present)):
+        path = folder / name
+        if name not in present:
+            problems.append(f"{path}: missing (recorded in {source})")
+        elif name not in recorded:
+            problems.append(f"{path}: not written by the run (not recorded in {source})")
+        elif _sha256(path) != recorded[name]:
+            problems.append(f"{path}: changed since the run (its sha256 differs from {source})")
+    return source, problems
 
 
 def read_results(results_dir: str | Path) -> RunResult:

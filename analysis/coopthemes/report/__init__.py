@@ -27,12 +27,22 @@ from pathlib import Path
 from ..config import FIGURE_FORMATS
 from ..explore import write_report_page
 from ..provenance import write_manifest
-from ..results import RUN_JSON, RunResult, read_results
+from ..provenance import MANIFEST_NAME
+from ..results import CHECKSUMS, RUN_JSON, RunResult, read_results, verify_results
 from . import figures as _figures  # noqa: F401  (registers the figures)
 from . import tables as _tables  # noqa: F401  (registers the tables)
 from .registry import FIGURES, TABLES, Skip, entries
 
-__all__ = ["FIGURES", "TABLES", "TABLES_SUBDIR", "build_report", "draw_figures", "write_tables"]
+__all__ = [
+    "FIGURES",
+    "TABLES",
+    "TABLES_SUBDIR",
+    "ResultsChanged",
+    "build_report",
+    "check_results",
+    "draw_figures",
+    "write_tables",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +118,36 @@ def write_tables(results: RunResult, out_dir: str | Path, *, names: Sequence[str
 
 
 def _inputs(results_dir: Path) -> list[Path]:
-    return sorted(p for pattern in ("*.parquet", RUN_JSON) for p in results_dir.glob(pattern) if p.is_file())
+    return sorted(
+        p for pattern in ("*.parquet", RUN_JSON, CHECKSUMS) for p in results_dir.glob(pattern) if p.is_file()
+    )
+
+
+class ResultsChanged(ValueError):
+    """Files of a results folder differ from what the run recorded; ``problems`` has one line per file."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def check_results(results_dir: str | Path, out_dir: str | Path | None = None) -> tuple[str | None, list[str]]:
+    """Verify a results folder before drawing from it (see :func:`coopthemes.results.verify_results`).
+
+    The folder's ``SHA256SUMS`` is used; without it, the ``MANIFEST.json`` of
+    ``out_dir`` or of the folder's parent (where ``coopthemes run`` writes it).
+
+    Returns
+    -------
+    source, problems
+        What the files were checked against (None: nothing records them)
+        and one line per file that does not match.
+    """
+    results_dir = Path(results_dir)
+    manifests = [results_dir.parent / MANIFEST_NAME]
+    if out_dir is not None:
+        manifests.insert(0, Path(out_dir) / MANIFEST_NAME)
+    return verify_results(results_dir, manifests=tuple(dict.fromkeys(manifests)))
 
 
 def build_report(
@@ -117,6 +156,7 @@ def build_report(
     *,
     formats: Sequence[str] | None = None,
     command: str | None = None,
+    verify: bool = False,
 ) -> list[Path]:
     """Draw every figure and write every table of a results folder, then the manifest.
 
@@ -131,6 +171,10 @@ def build_report(
     command : str, optional
         Command line recorded as regenerating the whole set; defaults to
         ``python -m coopthemes.report all RESULTS_DIR OUT_DIR``.
+    verify : bool
+        Check the results against their recorded sha256 first
+        (:func:`check_results`) and raise :class:`ResultsChanged` when a
+        file differs; ``coopthemes report`` does, unless ``--force``.
 
     Returns
     -------
@@ -142,6 +186,12 @@ def build_report(
     results_dir, out = Path(results_dir), Path(out_dir)
     if not results_dir.is_dir():
         raise FileNotFoundError(f"results folder {results_dir} does not exist")
+    if verify:
+        source, problems = check_results(results_dir, out)
+        if problems:
+            raise ResultsChanged(problems)
+        if source is None:
+            logger.warning("%s: no %s or manifest records its files; not verified", results_dir, CHECKSUMS)
     results = read_results(results_dir)
     config = results.info.get("config", {})
     if formats is None:
