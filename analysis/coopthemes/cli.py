@@ -6,8 +6,8 @@ anywhere on the line.
 
 Exit status: 0 done; 2 bad input (one line ``error: <file>: <problem>``; a
 report from changed results: one line per file); 1 an unexpected error (one
-line; ``-v`` adds the traceback); 130 interrupted (Ctrl-C: one line saying
-what was kept and how to resume).
+line; ``-v`` adds the traceback, ``-vv`` for every error); 130 interrupted
+(Ctrl-C: one line saying what was kept and how to resume).
 """
 
 from __future__ import annotations
@@ -415,25 +415,39 @@ def _kept_chunks(args, since: float) -> str:
         done = [p for p in root.glob("*/*.json") if p.stat().st_mtime >= since] if root.is_dir() else []
         return (f"{len(done)} embedding chunk(s) finished in this run are kept in {root}; "
                 "run the same command again to resume from them")
-    return "nothing was written; run the same command again"
+    if args.command == "report":
+        return ("MANIFEST.json is written last, so the figures and tables drawn so far are not in it; "
+                "run the same command again")
+    return "nothing was written (the tables are written at the end); run the same command again"
+
+
+def _traceback_if(args, verbosity: int) -> None:
+    """Print the current exception's traceback when the command ran with at least ``verbosity`` ``-v``."""
+    if args is not None and getattr(args, "verbosity", 0) >= verbosity:
+        import traceback
+
+        traceback.print_exc()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``coopthemes`` command."""
-    _setup_env()
-    args = build_parser().parse_args(argv)
-    if _missing_bertopic(args.command):
-        print(f"error: BERTopic is not installed; complete the install with: {BERTOPIC_INSTALL}", file=sys.stderr)
-        return 2
-    args.verbosity = int(getattr(args, "verbose", 0) or 0) - int(getattr(args, "quiet", 0) or 0)
-    _configure_logging(args.verbosity)
     started = time.time()
+    args = None
     try:
+        _setup_env()
+        args = build_parser().parse_args(argv)
+        if _missing_bertopic(args.command):
+            print(f"error: BERTopic is not installed; complete the install with: {BERTOPIC_INSTALL}", file=sys.stderr)
+            return 2
+        args.verbosity = int(getattr(args, "verbose", 0) or 0) - int(getattr(args, "quiet", 0) or 0)
+        _configure_logging(args.verbosity)
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
-        print(f"\ninterrupted: {_kept_chunks(args, started)}", file=sys.stderr)
+        kept = _kept_chunks(args, started) if args is not None else "nothing was written"
+        print(f"\ninterrupted: {kept}", file=sys.stderr)
         return 130
     except (ValueError, ImportError) as exc:  # ConfigError, CodebookError, GazetteerError are ValueErrors
+        _traceback_if(args, 2)
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except MemoryError:
@@ -443,14 +457,12 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except OSError as exc:
+        _traceback_if(args, 2)
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         print(f"error: {where}{exc.strerror or _one_line(exc)}", file=sys.stderr)
         return 2
     except Exception as exc:  # the last resort: one line, the traceback with -v
-        if args.verbosity > 0:
-            import traceback
-
-            traceback.print_exc()
+        _traceback_if(args, 1)
         print(f"error: unexpected {type(exc).__name__}: {_one_line(exc)} (rerun with -v for the traceback)",
               file=sys.stderr)
         return 1

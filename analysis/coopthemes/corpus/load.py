@@ -95,18 +95,22 @@ def _cut(text: str, limit: int = 200) -> str:
 
 
 def _file_ids(entries: list[FolderEntry]) -> dict[str, str]:
-    """Relative path -> doc_id: a document's file stem (its path when stems collide); other entries' path."""
-    documents = [e for e in entries if e.status == "ok"]
+    """Relative path -> doc_id: the file stem of a document (its path when stems collide); other files' path.
+
+    Entries named like documents (``.txt``...) take a stem whether or not
+    they can be read, so that a broken link keeps the id its file would have.
+    """
+    named = [e for e in entries if Path(e.rel).suffix.lower() in DOCUMENT_SUFFIXES]
     wanted = {}
     used: set[str] = set()
-    for entry in documents:
+    for entry in named:
         stem = Path(entry.rel).stem
         wanted[entry.rel] = stem if stem not in used else entry.rel.replace("/", "__")
         used.add(stem)
-    for entry in entries:
-        if entry.status != "ok":
-            wanted[entry.rel] = entry.rel.replace("/", "__")
-    order = [e.rel for e in documents] + [e.rel for e in entries if e.status != "ok"]
+    others = [e for e in entries if e.rel not in wanted]
+    for entry in others:
+        wanted[entry.rel] = entry.rel.replace("/", "__")
+    order = [e.rel for e in named] + [e.rel for e in others]
     return dict(zip(order, unique_ids([wanted[rel] for rel in order])))
 
 
@@ -402,7 +406,7 @@ def read_table(
     first: dict[str, int] = {}
     for i, doc in enumerate(docs):
         first.setdefault(doc.doc_id, i)
-    renamed = unique_ids([doc.doc_id for doc in docs], suffix=lambda i, k: f"~row{i:05d}")
+    renamed = unique_ids([doc.doc_id for doc in docs], suffix=lambda i: f"~row{i:05d}")
     for i, (doc, new_id) in enumerate(zip(docs, renamed)):
         if new_id != doc.doc_id:
             docs[i] = add_note(replace(doc, doc_id=new_id), f"id {short_repr(doc.doc_id)} repeats row {first[doc.doc_id]}")

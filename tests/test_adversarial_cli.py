@@ -1,0 +1,240 @@
+"""Bad input through the ``coopthemes`` console script: exit status, one line, no traceback.
+
+Each attack runs the installed command in a temporary folder and checks the
+promise of the command line: exit status 2 for bad input with one
+``error:`` line naming the file and the problem (a report from changed
+results: one line per file), 130 with one line after Ctrl-C, never a
+traceback, and every input in the ledger when the command writes one.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXE = shutil.which("coopthemes", path=str(ROOT / ".venv" / "bin")) or shutil.which("coopthemes")
+COMMAND = [EXE] if EXE else [sys.executable, "-m", "coopthemes"]
+
+FRENCH = ("Le ministre de la Sécurité publique a reçu à Hanoï la délégation française du ministère de "
+          "l'Intérieur pour renforcer la coopération contre la criminalité transnationale.")
+ENGLISH = ("The Minister of Public Security met the Japanese Ambassador in Hanoi to discuss cooperation "
+           "against drug trafficking and cybercrime.")
+
+
+def cli(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    return subprocess.run([*COMMAND, *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          env=env)
+
+
+def errors(proc: subprocess.CompletedProcess) -> list[str]:
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    return [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+
+
+def one_error(proc: subprocess.CompletedProcess, *fragments: str, status: int = 2) -> str:
+    """The single ``error:`` line of a failed command, checked for ``fragments``."""
+    lines = errors(proc)
+    assert proc.returncode == status, (proc.returncode, proc.stderr[-2000:])
+    assert len(lines) == 1, proc.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+    return lines[0]
+
+
+def test_version(tmp_path):
+    proc = cli("--version", cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stdout.startswith("coopthemes ")
+
+
+def test_malformed_csv_rows_are_in_the_ledger(tmp_path):
+    table = tmp_path / "news.csv"
+    table.write_text(f'id,text\na,"{FRENCH}"\nb,"{ENGLISH}",stray\nc,"{FRENCH}\nd,"{ENGLISH}"\n', encoding="utf-8")
+    proc = cli("corpus", table, "--id-column", "id", "--out", "out", "-q", cwd=tmp_path)
+    assert proc.returncode == 0 and not errors(proc)
+    docs = pd.read_parquet(tmp_path / "out" / "documents.parquet").set_index("doc_id")
+    assert docs.loc["a", "status"] == docs.loc["d", "status"] == "ok"
+    reasons = sorted(docs.loc[docs.index.str.startswith("news.csv:bad"), "reason"])
+    assert reasons[0].startswith("news.csv: line 3: 3 fields where the header has 2")
+    assert reasons[1].startswith("news.csv: lines 4-5: not valid CSV")
+
+
+@pytest.mark.parametrize(("name", "data", "fragment"), [
+    ("zero.csv", b"", "zero.csv: empty file (no header row, no rows)"),
+    ("head.csv", b"id,text\n", "head.csv: no rows"),
+    ("bad.jsonl", b"{not json\n", "none of the 1 inputs has article text"),
+    ("missing.csv", None, "missing.csv: no such file or folder"),
+])  # fmt: skip
+def test_unusable_tables_end_in_one_line(tmp_path, name, data, fragment):
+    if data is not None:
+        (tmp_path / name).write_bytes(data)
+    one_error(cli("corpus", name, "--out", "out", cwd=tmp_path), fragment)
+
+
+def test_damaged_parquet_corpus_and_passages(tmp_path):
+    path = tmp_path / "news.parquet"
+    pd.DataFrame({"text": [FRENCH, ENGLISH] * 50}).to_parquet(path)
+    data = bytearray(path.read_bytes())
+    for i in range(100, 300):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+    one_error(cli("corpus", path, "--out", "out", cwd=tmp_path), "news.parquet: not a readable Parquet file")
+    (tmp_path / "corpus").mkdir()
+    shutil.copy(path, tmp_path / "corpus" / "passages.parquet")
+    one_error(cli("themes", "corpus", "--out", "t", cwd=tmp_path), "passages.parquet: not a readable Parquet table")
+
+
+def test_empty_and_unreadable_folders(tmp_path):
+    (tmp_path / "empty").mkdir()
+    one_error(cli("corpus", "empty", "--out", "out", cwd=tmp_path), "empty: empty folder: no documents")
+    pdfs = tmp_path / "pdfs"
+    pdfs.mkdir()
+    (pdfs / "a.pdf").write_bytes(b"%PDF-1.4")
+    (pdfs / "b.docx").write_bytes(b"PK")
+    (pdfs / "c.txt").symlink_to(tmp_path / "nowhere.txt")
+    one_error(cli("corpus", "pdfs", "--out", "out", "-q", cwd=tmp_path),
+              "pdfs: none of the 3 inputs has article text (error 2, missing 1)")
+    docs = pd.read_parquet(tmp_path / "out" / "documents.parquet")
+    assert sorted(docs["doc_id"]) == ["a.pdf", "b.docx", "c"]
+
+
+def test_yaml_bomb_config_is_refused_at_once(tmp_path):
+    levels = ["a: &a [" + ", ".join(["lol"] * 9) + "]"]
+    levels += [f"{n}: &{n} [" + ", ".join([f"*{p}"] * 9) + "]" for p, n in zip("abcdefg", "bcdefgh")]
+    (tmp_path / "bomb.yaml").write_text("\n".join(levels) + "\nseed: *h\n", encoding="utf-8")
+    t0 = time.perf_counter()
+    proc = cli("corpus", ROOT / "seeds", "--out", "out", "--config", "bomb.yaml", cwd=tmp_path)
+    assert time.perf_counter() - t0 < 60 and len(proc.stderr) < 500
+    one_error(proc, "bomb.yaml: line 2: YAML aliases (*a) are not accepted")
+
+
+@pytest.mark.parametrize(("config", "fragment"), [
+    ("prevalence: {group_column: nonexistent}\n", "prevalence.group_column: 'nonexistent' is not a documents column"),
+    ("seed: 1\nseed: 2\n", "line 2: key 'seed' is given twice"),
+    ("themes: {top_n_terms: -5}\n", "themes.top_n_terms: must be >= 1"),
+    ("corpus: {extra_columns: [label]}\n", "no column(s) 'label'"),
+    ("[]\n", "config: expected a mapping of settings, got []"),
+])  # fmt: skip
+def test_bad_configs_end_in_one_line(tmp_path, config, fragment):
+    (tmp_path / "config.yaml").write_text(config, encoding="utf-8")
+    table = tmp_path / "news.csv"
+    pd.DataFrame({"text": [FRENCH, ENGLISH]}).to_csv(table, index=False)
+    one_error(cli("corpus", table, "--out", "out", "--config", "config.yaml", cwd=tmp_path), fragment)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("sentence_transformers") is not None,
+                    reason="sentence-transformers is installed")
+def test_missing_backend_extra_is_named_before_any_work(tmp_path):
+    (tmp_path / "config.yaml").write_text("embeddings: {backend: 'sentence-transformers:some/model'}\n")
+    t0 = time.perf_counter()
+    proc = cli("run", "--corpus", ROOT / "seeds", "--out", "out", "--config", "config.yaml", cwd=tmp_path)
+    one_error(proc, "embeddings.backend", "needs the optional extra: pip install 'coopthemes[sentence-transformers]'")
+    assert time.perf_counter() - t0 < 60 and not (tmp_path / "out").exists()
+
+
+def test_evaluate_seeds_out_of_range(tmp_path):
+    pd.DataFrame({"text": [FRENCH, ENGLISH], "label": ["a", "b"]}).to_csv(tmp_path / "l.csv", index=False)
+    for seeds in ("0", "1000"):
+        one_error(cli("evaluate", "l.csv", "--label-column", "label", "--seeds", seeds, "--out", "e", cwd=tmp_path),
+                  "--seeds: give 1 to 100 seeds")
+
+
+def test_ctrl_c_ends_in_one_line(tmp_path):
+    paragraph = "Officers from Vietnam and Japan reviewed case number {} on drug trafficking routes."
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "big.txt").write_text("\n\n".join(paragraph.format(i) for i in range(40_000)))
+    proc = subprocess.Popen([*COMMAND, "corpus", "c", "--out", "out"], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(6)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert stderr.strip().splitlines() == [
+        "interrupted: nothing was written (the tables are written at the end); run the same command again"]
+
+
+def _results(tmp_path: Path) -> Path:
+    from coopthemes.report.synthetic import synthetic_results
+    from coopthemes.results import RunResult, write_results
+
+    tables = synthetic_results(seed=2, n_documents=20)
+    info = tables.pop("run")
+    docs = tables["documents"]
+    docs["title"] = [f'=HYPERLINK("http://example.invalid","{i}")' if i % 2 else f"@SUM(A{i})" for i in range(len(docs))]
+    return write_results(RunResult(tables=tables, info=info), tmp_path / "out" / "results")
+
+
+def test_report_refuses_changed_results_and_writes_safe_csv(tmp_path):
+    results = _results(tmp_path)
+    (tmp_path / "png.yaml").write_text("report: {formats: [png]}\n")
+    proc = cli("report", results, "--config", "png.yaml", "-q", cwd=tmp_path)
+    assert proc.returncode == 0 and not errors(proc), proc.stderr
+    for csv in (tmp_path / "out" / "tables").glob("*.csv"):
+        for cell in pd.read_csv(csv, dtype=str, keep_default_na=False).to_numpy().ravel():
+            assert not cell.startswith(("=", "+", "@")), (csv.name, cell)
+            assert not cell.startswith("-") or cell.replace(".", "", 1).lstrip("-").isdigit(), (csv.name, cell)
+    audit = (tmp_path / "out" / "tables" / "metadata_audit.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in audit and "'@SUM(A" in audit
+    prevalence = pd.read_parquet(results / "prevalence.parquet")
+    prevalence.loc[0, "share"] = 0.99
+    prevalence.to_parquet(results / "prevalence.parquet", index=False)
+    (results / "run.json").write_text(json.dumps({"seed": 7}))
+    proc = cli("report", results, "--config", "png.yaml", cwd=tmp_path)
+    lines = errors(proc)
+    assert proc.returncode == 2 and len(lines) == 3, proc.stderr
+    assert lines[0].endswith("prevalence.parquet: changed since the run (its sha256 differs from "
+                             f"{results / 'SHA256SUMS'})")
+    assert "run.json: changed since the run" in lines[1]
+    assert "2 file(s) differ from what the run recorded; nothing drawn" in lines[2]
+    proc = cli("report", results, "--config", "png.yaml", "--force", "-q", cwd=tmp_path)
+    assert proc.returncode == 0 and not errors(proc)
+    assert proc.stderr.count("warning:") == 2
+
+
+def test_unexpected_errors_are_one_line(tmp_path, monkeypatch, capsys):
+    from coopthemes import cli as cli_module
+
+    def broken(args):
+        raise RuntimeError("something broke\nover two lines")
+
+    monkeypatch.setattr(cli_module, "cmd_corpus", broken)
+    assert cli_module.main(["corpus", str(tmp_path), "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [
+        "error: unexpected RuntimeError: something broke over two lines (rerun with -v for the traceback)"]
+    assert cli_module.main(["-v", "corpus", str(tmp_path), "--out", str(tmp_path / "o")]) == 1
+    assert "Traceback" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_ctrl_c_while_embedding_keeps_chunks_and_resumes(tmp_path):
+    words = "police coopération sécurité formation drogue frontière enquête accord échange douane".split()
+    rows = [" ".join(words[(i + k) % len(words)] for k in range(60)) + f" dossier {i}." for i in range(1500)]
+    pd.DataFrame({"text": rows}).to_csv(tmp_path / "news.csv", index=False)
+    assert cli("corpus", "news.csv", "--out", "c", "-q", cwd=tmp_path).returncode == 0
+    proc = subprocess.Popen([*COMMAND, "themes", "c", "--out", "t"], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    cache = tmp_path / ".cache" / "embeddings"
+    deadline = time.time() + 300
+    while time.time() < deadline and not list(cache.glob("*/*.json")):
+        time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "Traceback" not in stderr
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("interrupted: ") and "embedding chunk(s) finished in this run are kept in" in last
+    assert last.endswith("run the same command again to resume from them")
+    proc = cli("themes", "c", "--out", "t", cwd=tmp_path, timeout=1200)
+    assert proc.returncode == 0, proc.stderr[-2000:]
