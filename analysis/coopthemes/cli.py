@@ -19,6 +19,7 @@ import shlex
 import sys
 import time
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = ["build_parser", "main"]
@@ -171,10 +172,11 @@ def cmd_themes(args) -> int:
         print(f"error: {src / 'passages.parquet'}: no kept passages to model", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
-    with dask_client(args.scheduler) as client:
-        embedded = embed_stage(kept, config, client=client)
-    t1 = time.perf_counter()
-    model = themes_stage(embedded, config)
+    with _naming(src / "passages.parquet"):
+        with dask_client(args.scheduler) as client:
+            embedded = embed_stage(kept, config, client=client)
+        t1 = time.perf_counter()
+        model = themes_stage(embedded, config)
     edited = edit_stage(model, config, edits=edits)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -196,6 +198,17 @@ def cmd_themes(args) -> int:
     return 0
 
 
+@contextmanager
+def _naming(source: str):
+    """Prefix a ValueError's message with ``source`` (the corpus) unless it names it already."""
+    try:
+        yield
+    except ValueError as exc:
+        if str(source) in str(exc):
+            raise
+        raise ValueError(f"{source}: {exc}") from exc
+
+
 def cmd_run(args) -> int:
     from .pipeline import run
     from .report import build_report
@@ -205,7 +218,8 @@ def cmd_run(args) -> int:
     out = Path(args.out)
     results = out / "results"
     t0 = time.perf_counter()
-    result = run(config, results_dir=results, scheduler=args.scheduler)
+    with _naming(config.corpus.path):
+        result = run(config, results_dir=results, scheduler=args.scheduler)
     written = build_report(results, out, command=_command_line())
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
     print(f"{result.info['n_documents']} documents, {result.info['n_passages_kept']} kept passages, "

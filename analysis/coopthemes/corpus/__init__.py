@@ -2,8 +2,9 @@
 
 Modules, in the order the data flows through them::
 
-    load (decode, extract, sidecar) -> repair -> furniture (failed captures) -> passages
-        -> language, dates, gazetteer + relations -> partners -> scope -> build (the tables)
+    load (folder, csvtable, decode, extract, sidecar; scripts: garbled text) -> repair
+        -> furniture (failed captures) -> passages -> language, dates, gazetteer + relations
+        -> partners -> scope -> build (the tables)
 
 Use :func:`load_corpus` to run the stage and :func:`summarize_corpus` to
 describe its result.
