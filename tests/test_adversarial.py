@@ -121,6 +121,13 @@ def test_damaged_parquet_is_named(tmp_path):
 
 
 def test_repeated_ids_are_renamed_without_collision(tmp_path):
+    folder = tmp_path / "folder"
+    (folder / "sub").mkdir(parents=True)
+    for name, text in (("a.txt", FRENCH), ("sub/a.txt", ENGLISH), ("sub__a.txt.txt", VIETNAMESE)):
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "metadata.csv").write_text("file,doc_id\na.txt,sub__a.txt\n", encoding="utf-8")
+    docs = _ledger(folder)
+    assert docs.index.is_unique and len(docs) == 3
     path = tmp_path / "news.csv"
     pd.DataFrame({"id": ["x", "x", "x~row00001", "y", "y~2"],
                   "text": [FRENCH, ENGLISH, VIETNAMESE, FRENCH + " 2", ENGLISH + " 2"]}).to_csv(path, index=False)
@@ -258,9 +265,11 @@ def test_symlinks_leaving_the_folder_are_not_followed(tmp_path):
 def test_a_pipe_does_not_block_the_reader(tmp_path):
     (tmp_path / "a.txt").write_text(FRENCH, encoding="utf-8")
     os.mkfifo(tmp_path / "pipe.txt")
+    os.mkfifo(tmp_path / "metadata.csv")
     docs = _ledger(tmp_path)
     assert docs.loc["pipe", "status"] == "error"
     assert docs.loc["pipe", "reason"].startswith("not a regular file")
+    assert docs.loc["metadata.csv:001", "reason"].startswith("metadata.csv: not a regular file")
 
 
 def test_sidecar_leaving_the_folder_is_not_read(tmp_path):

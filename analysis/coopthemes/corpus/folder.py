@@ -101,10 +101,10 @@ def list_folder(root: Path, *, skip: tuple[str, ...] = ()) -> list[FolderEntry]:
                 continue
             path = Path(item.path)
             rel = path.relative_to(root).as_posix()
-            if rel in skip:
-                continue
             if item.is_dir(follow_symlinks=False):
                 stack.append(path)
+                continue
+            if rel in skip:
                 continue
             found.append(_entry(path, rel, root))
     return sorted(found, key=lambda e: e.rel)

@@ -162,7 +162,7 @@ def read_directory(
     """
     entries = list_folder(root, skip=(SIDECAR_NAME,))
     sidecar_path = root / SIDECAR_NAME
-    has_sidecar = sidecar_path.is_file() or sidecar_path.is_symlink()
+    has_sidecar = sidecar_path.is_symlink() or (sidecar_path.exists() and not sidecar_path.is_dir())
     if not entries and not has_sidecar:
         raise ValueError(f"{root}: empty folder: no documents ({', '.join(DOCUMENT_SUFFIXES)}) to read")
     ids = _file_ids(entries)
@@ -183,6 +183,8 @@ def read_directory(
                              f"has no {SIDECAR_NAME} to take them from")
         return [docs[rel] for rel in sorted(docs)]
     why = outside_link(sidecar_path, root)
+    if why is None and not sidecar_path.is_file():
+        why = "not a regular file (a pipe, socket or device); not read"
     sidecar = read_sidecar(sidecar_path, refused=why)
     if sidecar.header is not None:
         absent = [c for c in extra_columns if c not in sidecar.header]
