@@ -230,8 +230,11 @@ def test_garbled_text_is_flagged_not_kept_as_vietnamese(tmp_path, text, codec, r
 
 def test_other_script_is_accepted_when_configured(tmp_path):
     (tmp_path / "ru.txt").write_text(RUSSIAN, encoding="utf-8")
+    (tmp_path / "sjis.txt").write_bytes(JAPANESE.encode("shift_jis"))
     docs = _ledger(tmp_path, languages=("ru", "en"), home_country="Vietnam")
-    assert docs.loc["ru", "status"] != "error"
+    assert docs.loc["ru", "status"] != "error" and docs.loc["sjis", "status"] == "error"
+    docs = _ledger(tmp_path, check_garbled=False)
+    assert docs.loc["sjis", "status"] != "error"
 
 
 # --------------------------------------------------------------------------

@@ -250,6 +250,9 @@ class CorpusConfig(_Section):
         not read: it is in the ledger with status ``error`` and the reason. A
         file larger than four bytes per character of the limit is not even
         opened.
+    check_garbled : bool
+        Drop garbled text with its reason (see ``garbled_max_share``); false
+        keeps every document that decodes.
     garbled_max_share : float
         Share (0-1] of a document's letters that may lie outside the writing
         systems of ``languages`` before the document is taken for text in
@@ -285,6 +288,7 @@ class CorpusConfig(_Section):
     capture_min_furniture_share: float = setting(0.5, gt=0.0, le=1.0)
     language_sample_chars: int = setting(3000, ge=1, le=10_000_000)
     max_document_chars: int = setting(10_000_000, ge=100, le=1_000_000_000)
+    check_garbled: bool = True
     garbled_max_share: float = setting(0.3, gt=0.0, le=1.0)
 
     def _check(self) -> None:

@@ -350,7 +350,8 @@ def load_corpus(
     raws = _read_inputs(
         Path(options.path), columns=options.columns, gazetteer=gaz, extra=extra, max_chars=options.max_document_chars
     )
-    raws = _flag_garbled(raws, options=options)
+    if options.check_garbled:
+        raws = _flag_garbled(raws, options=options)
     rows = [_Row(raw=raw) for raw in _unique_doc_ids(raws)]
     _detect(rows, languages=languages, options=options)
     _clean_all(rows, options=options, show=show_progress, map_func=map_func)
