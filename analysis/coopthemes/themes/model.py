@@ -572,9 +572,10 @@ class ThemeModel:
         level = bertopic_log.level
         bertopic_log.setLevel(logging.ERROR)
         try:
-            self.bertopic_.save(
-                path / "bertopic", serialization="safetensors", save_ctfidf=True, save_embedding_model=False
-            )
+            if self.bertopic_.topics_ is not None:  # not fitted when no passage has a theme
+                self.bertopic_.save(
+                    path / "bertopic", serialization="safetensors", save_ctfidf=True, save_embedding_model=False
+                )
         finally:
             bertopic_log.setLevel(level)
         if self.centring_ is not None:
@@ -658,8 +659,6 @@ class ThemeModel:
         model.codebook_of_ = list(config["codebook_of"])
         model.label_confidence_ = np.array([np.nan if v is None else v for v in config["label_confidence"]],
                                            dtype=float)
-        model.bertopic_ = BERTopic.load(str(path / "bertopic"),
-                                        embedding_model=BertopicEmbedder(embedder, model.centring_, None, None))
         fitted = pd.read_parquet(path / "passages.parquet")
         model.passage_ids_ = fitted["passage_id"].astype(str).tolist()
         model.languages_ = fitted["language"].astype(str).tolist()
@@ -671,6 +670,11 @@ class ThemeModel:
         model.discusses_ = [tuple(int(t) for t in ts) for ts in fitted["discusses"]]
         model.embeddings_ = np.load(path / "embeddings.npy", allow_pickle=False)
         model.run_labels_ = np.load(path / "run_labels.npy", allow_pickle=False)
+        if (path / "bertopic").exists():
+            model.bertopic_ = BERTopic.load(str(path / "bertopic"),
+                                            embedding_model=BertopicEmbedder(embedder, model.centring_, None, None))
+        else:  # saved without passages in a theme: BERTopic was never fitted
+            model.bertopic_ = model._bertopic()
         model.themes_ = pd.read_parquet(path / "themes.parquet")
         model.terms_ = pd.read_parquet(path / "terms.parquet")
         model.centres_ = theme_centres(float_to_grid(model.embeddings_), model.labels_, len(model.codebook_of_))
