@@ -23,7 +23,7 @@ from validation_helpers import PASSAGES, write_hand_results
 FORMULA_LIKE = {p[0]: p[4] for p in PASSAGES if p[4][0] in "=+-@"}
 
 
-@pytest.mark.parametrize("text", ["=1+1", "+84 912", "-5", "@SUM(A1)", "\tx", "\rx"])
+@pytest.mark.parametrize("text", ["=1+1", "+84 912", "-5", "@SUM(A1)", "\tx", "\rx", "＝1+1", "＠SUM(A1)"])
 def test_formula_like_text_gets_an_apostrophe_that_reads_back(text):
     assert safe_text(text) == "'" + text
     assert unsafe_text(safe_text(text)) == text

@@ -571,12 +571,14 @@ def _headers(df: pd.DataFrame, headers: Mapping[str, str] | None) -> list[str]:
     return [_header(str(col), names) for col in df.columns]
 
 
-def neutralise_formula(cell: str) -> str:
-    """``cell`` as a spreadsheet shows it as text: an apostrophe before a formula start; numbers unchanged.
+def neutralise_formula(cell: str, *, keep_numbers: bool = True) -> str:
+    """``cell`` as a spreadsheet shows it as text: an apostrophe before a formula start.
 
-    ``"=1+1"`` -> ``"'=1+1"``, ``"@SUM(A1)"`` -> ``"'@SUM(A1)"``, ``"-0.5"`` -> ``"-0.5"``.
+    ``"=1+1"`` -> ``"'=1+1"``, ``"@SUM(A1)"`` -> ``"'@SUM(A1)"``; a number
+    (``"-0.5"``) is left as it is unless ``keep_numbers`` is false (coding
+    sheets, whose cells are all text and read back with the apostrophe removed).
     """
-    if cell.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(cell):
+    if cell.startswith(FORMULA_STARTS) and not (keep_numbers and _NUMBER.fullmatch(cell)):
         return "'" + cell
     return cell
 

@@ -3,14 +3,15 @@
 Spreadsheet safety
 ------------------
 A spreadsheet program reads a cell that starts with ``=``, ``+``, ``-`` or
-``@`` (and, in some programs, a tab or a carriage return) as a formula, so a
-scraped passage such as ``=HYPERLINK(...)`` or ``+84 ...`` could run or be
-mangled when a coder opens the sheet (OWASP, "CSV injection"). What is
-written:
+``@`` (their full-width forms, and in some programs a tab or a carriage
+return) as a formula, so a scraped passage such as ``=HYPERLINK(...)`` or
+``+84 ...`` could run or be mangled when a coder opens the sheet (OWASP, "CSV
+injection"); :data:`coopthemes.tables.FORMULA_STARTS` lists them, for these
+sheets and the publication tables alike. What is written:
 
 * **CSV** (UTF-8 with a byte-order mark, so that spreadsheet programs read
-  Vietnamese correctly): every text cell that starts with one of those six
-  characters gets a leading apostrophe ``'``, which spreadsheet programs
+  Vietnamese correctly): every text cell that starts with one of those
+  characters, a number too, gets a leading apostrophe ``'``, which spreadsheet programs
   show as text and formulas never evaluate. The apostrophe is visible in a
   plain-text editor; :func:`unsafe_text` removes it again.
 * **XLSX** (openpyxl): every cell is written as an explicit text cell
@@ -37,6 +38,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..tables import FORMULA_STARTS, neutralise_formula
 from ._common import ValidationError
 
 __all__ = [
@@ -50,8 +52,6 @@ __all__ = [
     "write_xlsx",
 ]
 
-#: First characters that make a spreadsheet program read a cell as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Longest text written into one cell (the XLSX limit is 32,767 characters).
 MAX_CELL = 32000
 _CUT_MARK = " [...]"
@@ -70,8 +70,7 @@ def safe_text(value) -> str:
     """A cell's text for CSV: missing values are empty, a formula-like start gets a leading ``'``."""
     if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
         return ""
-    text = _clip(str(value))
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return neutralise_formula(_clip(str(value)), keep_numbers=False)
 
 
 def unsafe_text(text: str) -> str:
