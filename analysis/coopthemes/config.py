@@ -59,6 +59,23 @@ _DOCUMENT_COLUMNS = (
 )  # fmt: skip
 
 
+#: Engines of the e5-small-q4 backend (``e5-small-q4:<engine>``).
+E5_ENGINES = ("c", "numpy")
+#: How ``embeddings.backend`` is spelled, for messages.
+BACKEND_SPELLINGS = ("'e5-small-q4' (or 'e5-small-q4:c', 'e5-small-q4:numpy'), 'tfidf-svd' or "
+                     "'sentence-transformers:<model id or folder>'")
+
+
+def split_backend(spec: str) -> tuple[str, str] | None:
+    """``(name, argument)`` of an embedding backend spelling (argument ``""`` when none), or None if unknown."""
+    name, sep, arg = spec.strip().partition(":")
+    arg = arg.strip()
+    if (name == "e5-small-q4" and (not sep or arg in E5_ENGINES)) or (name == "tfidf-svd" and not sep) \
+            or (name == "sentence-transformers" and arg):
+        return name, arg
+    return None
+
+
 class ConfigError(ValueError):
     """A configuration value is missing, unknown, of the wrong type or out of range."""
 
@@ -342,15 +359,8 @@ class EmbeddingConfig(_Section):
     cache_dir: str = ".cache/embeddings"
 
     def _check(self) -> None:
-        name, sep, arg = self.backend.strip().partition(":")
-        ok = (
-            (name == "e5-small-q4" and (not sep or arg.strip() in ("c", "numpy")))
-            or (name == "tfidf-svd" and not sep)
-            or (name == "sentence-transformers" and arg.strip())
-        )
-        if not ok:
-            self.fail("backend", f"expected 'e5-small-q4' (or 'e5-small-q4:c', 'e5-small-q4:numpy'), 'tfidf-svd' or "
-                                 f"'sentence-transformers:<model id or folder>', got {short_repr(self.backend)}")
+        if split_backend(self.backend) is None:
+            self.fail("backend", f"expected {BACKEND_SPELLINGS}, got {short_repr(self.backend)}")
         if not self.cache_dir.strip():
             self.fail("cache_dir", "expected a folder")
 

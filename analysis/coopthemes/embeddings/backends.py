@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import BACKEND_SPELLINGS, E5_ENGINES, split_backend
 from .base import Embedder, check_texts, l2_normalize
 
 __all__ = [
@@ -61,7 +62,6 @@ _ST_EXTRA_HINT = "pip install 'coopthemes[sentence-transformers]'"
 
 
 #: Engines of the ``e5-small-q4`` backend (``auto`` picks one of them).
-E5_ENGINES = ("c", "numpy")
 
 
 def _resolve_e5_engine(engine: str) -> str:
@@ -444,23 +444,19 @@ def get_embedder(
     """
     if not isinstance(spec, str):
         raise TypeError(f"embedding backend must be a string, got {type(spec).__name__}")
-    name, sep, arg = spec.strip().partition(":")
+    parsed = split_backend(spec)
+    if parsed is None:
+        raise ValueError(f"unknown embedding backend {spec!r}: expected {BACKEND_SPELLINGS}")
+    name, arg = parsed
     common = {"batch_size": batch_size, "show_progress": show_progress}
-    if name == "e5-small-q4" and arg.strip() in E5_ENGINES:
-        if engine not in ("auto", arg.strip()):
-            raise ValueError(f"backend {spec!r} conflicts with engine={engine!r}")
-        sep, engine = "", arg.strip()
     if name == "sentence-transformers":
-        return SentenceTransformerEmbedder(
-            arg.strip(), prefix=prefix or "", num_threads=num_threads, **common
-        )
-    if name in ("e5-small-q4", "tfidf-svd") and not sep:
-        if prefix is not None:
-            raise ValueError(f"backend {name!r} fixes its own prefix; do not pass prefix")
-        if name == "e5-small-q4":
-            return E5Embedder(num_threads=num_threads, engine=engine, **common)
+        return SentenceTransformerEmbedder(arg, prefix=prefix or "", num_threads=num_threads, **common)
+    if prefix is not None:
+        raise ValueError(f"backend {name!r} fixes its own prefix; do not pass prefix")
+    if name == "tfidf-svd":
         return TfidfSvdEmbedder(**common)
-    raise ValueError(
-        f"unknown embedding backend {spec!r}: expected 'e5-small-q4' (or 'e5-small-q4:c', "
-        "'e5-small-q4:numpy'), 'tfidf-svd' or 'sentence-transformers:<model id or folder>'"
-    )
+    if arg:
+        if engine not in ("auto", arg):
+            raise ValueError(f"backend {spec!r} conflicts with engine={engine!r}")
+        engine = arg
+    return E5Embedder(num_threads=num_threads, engine=engine, **common)
