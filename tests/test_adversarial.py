@@ -335,42 +335,6 @@ def test_yaml_aliases_are_refused_fast(tmp_path, loader, text, error):
     assert message.startswith(str(path)) and "aliases" in message and len(message) < 300
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("[]\n", "expected a mapping of settings, got []"),
-    ("0\n", "expected a mapping of settings, got 0"),
-    ("false\n", "expected a mapping of settings, got False"),
-    ("seed: 1\nseed: 2\n", "line 2: key 'seed' is given twice (first on line 1)"),
-    ("seed: -1\n", "seed: must be >= 0"),
-    ("seed: 99999999999999\n", "seed: must be >= 0 and <= 4294967295"),
-    ("themes: {top_n_terms: -5}\n", "themes.top_n_terms: must be >= 1"),
-    ("themes: {min_dist: .nan}\n", "themes.min_dist: expected a finite number"),
-    ("themes: {min_dist: .inf}\n", "themes.min_dist: expected a finite number"),
-    ("prevalence: {group_column: nonexistent}\n", "prevalence.group_column: 'nonexistent' is not a documents column"),
-    ("corpus: {extra_columns: [title]}\n", "corpus.extra_columns: 'title' is already a column"),
-    ("corpus: {max_document_chars: 0}\n", "corpus.max_document_chars: must be >= 100"),
-    ("embeddings: {backend: e5-small}\n", "embeddings.backend: expected 'e5-small-q4'"),
-    ("embeddings: {backend: 'sentence-transformers:'}\n", "embeddings.backend: expected"),
-    ("[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
-    ("seed: 0\n\tcorpus: {}\n", "not valid YAML"),
-])  # fmt: skip
-def test_odd_configs_name_the_field(tmp_path, text, expected):
-    path = tmp_path / "config.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    assert str(info.value).startswith(str(path)) and expected in str(info.value)
-
-
-def test_non_utf8_and_oversized_configs(tmp_path):
-    path = tmp_path / "config.yaml"
-    path.write_bytes("corpus: {home_country: Viêt}\n".encode("cp1252"))
-    with pytest.raises(ConfigError, match="not UTF-8 text"):
-        load_config(path)
-    path.write_text("seed: 0\n" + "# padding\n" * 300_000, encoding="utf-8")
-    with pytest.raises(ConfigError, match="larger than the 2048 KB"):
-        load_config(path)
-
-
 def test_codebook_keywords_as_a_string_and_unknown_fields(tmp_path):
     path = tmp_path / "codebook.yaml"
     path.write_text("themes:\n- id: t\n  label: T\n  descriptions: {en: x}\n  keywords: {en: drugs}\n")
