@@ -31,10 +31,8 @@ from coopthemes.safeyaml import short_repr
 from coopthemes.tables import latex_unsupported, neutralise_formula, to_csv, write_table
 from coopthemes.themes.codebook import CodebookError, load_codebook
 
-FRENCH = ("Le ministre de la Sécurité publique a reçu à Hanoï la délégation française du ministère de "
-          "l'Intérieur pour renforcer la coopération contre la criminalité transnationale.")
-ENGLISH = ("The Minister of Public Security met the Japanese Ambassador in Hanoi to discuss cooperation "
-           "against drug trafficking and cybercrime.")
+from adversarial_inputs import BOMB, ENGLISH, FRENCH, damaged_parquet
+
 VIETNAMESE = ("Bộ trưởng Bộ Công an đã tiếp Đại sứ Nhật Bản tại Hà Nội, hai bên nhất trí tăng cường hợp tác "
               "phòng, chống tội phạm xuyên quốc gia.")
 RUSSIAN = ("Министр общественной безопасности Вьетнама встретился с послом Франции в Ханое. Стороны обсудили "
@@ -110,12 +108,7 @@ def test_nul_byte_in_one_cell_keeps_the_table(tmp_path):
 
 
 def test_damaged_parquet_is_named(tmp_path):
-    path = tmp_path / "news.parquet"
-    pd.DataFrame({"text": [FRENCH, ENGLISH] * 50}).to_parquet(path)
-    data = bytearray(path.read_bytes())
-    for i in range(100, 300):
-        data[i] ^= 0xFF
-    path.write_bytes(bytes(data))
+    path = damaged_parquet(tmp_path / "news.parquet")
     with pytest.raises(ValueError, match=r"news\.parquet: not a readable Parquet file"):
         load_corpus(path)
 
@@ -308,12 +301,6 @@ def test_extra_columns_absent_from_the_sidecar_are_named(tmp_path):
 # --------------------------------------------------------------------------
 # YAML bombs and odd YAML
 # --------------------------------------------------------------------------
-
-BOMB = "".join(
-    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9) if prev else ', '.join(['lol'] * 9)}]\n"
-    for prev, name in zip([None, *"abcdefg"], "abcdefgh")
-)
-
 
 @pytest.mark.parametrize(("loader", "text", "error"), [
     (load_config, BOMB + "seed: *h\n", ConfigError),

@@ -22,14 +22,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from adversarial_inputs import BOMB, ENGLISH, FRENCH, damaged_parquet
+
 ROOT = Path(__file__).resolve().parents[1]
 EXE = shutil.which("coopthemes", path=str(ROOT / ".venv" / "bin")) or shutil.which("coopthemes")
 COMMAND = [EXE] if EXE else [sys.executable, "-m", "coopthemes"]
-
-FRENCH = ("Le ministre de la Sécurité publique a reçu à Hanoï la délégation française du ministère de "
-          "l'Intérieur pour renforcer la coopération contre la criminalité transnationale.")
-ENGLISH = ("The Minister of Public Security met the Japanese Ambassador in Hanoi to discuss cooperation "
-           "against drug trafficking and cybercrime.")
 
 
 def cli(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -83,12 +80,7 @@ def test_unusable_tables_end_in_one_line(tmp_path, name, data, fragment):
 
 
 def test_damaged_parquet_corpus_and_passages(tmp_path):
-    path = tmp_path / "news.parquet"
-    pd.DataFrame({"text": [FRENCH, ENGLISH] * 50}).to_parquet(path)
-    data = bytearray(path.read_bytes())
-    for i in range(100, 300):
-        data[i] ^= 0xFF
-    path.write_bytes(bytes(data))
+    path = damaged_parquet(tmp_path / "news.parquet")
     one_error(cli("corpus", path, "--out", "out", cwd=tmp_path), "news.parquet: not a readable Parquet file")
     (tmp_path / "corpus").mkdir()
     shutil.copy(path, tmp_path / "corpus" / "passages.parquet")
@@ -110,9 +102,7 @@ def test_empty_and_unreadable_folders(tmp_path):
 
 
 def test_yaml_bomb_config_is_refused_at_once(tmp_path):
-    levels = ["a: &a [" + ", ".join(["lol"] * 9) + "]"]
-    levels += [f"{n}: &{n} [" + ", ".join([f"*{p}"] * 9) + "]" for p, n in zip("abcdefg", "bcdefgh")]
-    (tmp_path / "bomb.yaml").write_text("\n".join(levels) + "\nseed: *h\n", encoding="utf-8")
+    (tmp_path / "bomb.yaml").write_text(BOMB + "seed: *h\n", encoding="utf-8")
     t0 = time.perf_counter()
     proc = cli("corpus", ROOT / "seeds", "--out", "out", "--config", "bomb.yaml", cwd=tmp_path)
     assert time.perf_counter() - t0 < 60 and len(proc.stderr) < 500
