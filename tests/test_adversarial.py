@@ -435,6 +435,37 @@ def test_results_without_checksums_are_checked_against_the_manifest(results, tmp
     assert verify_results(results) == (None, [])
 
 
+def _rewrite_checksums(results: Path) -> None:
+    """Rewrite SHA256SUMS for the files as they are now (as ``sha256sum *.parquet run.json`` would)."""
+    import hashlib
+
+    files = sorted([*results.glob("*.parquet"), results / "run.json"])
+    (results / "SHA256SUMS").write_text("".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n"
+                                                for p in files))
+
+
+def test_a_manifest_of_the_same_run_finds_tables_edited_with_their_checksums(results):
+    from coopthemes.provenance import write_manifest
+
+    inputs = sorted([*results.glob("*.parquet"), results / "run.json", results / "SHA256SUMS"])
+    manifest = write_manifest(results.parent, artefacts=[], config={}, corpus_hash=None, seed=0, command="x",
+                              inputs=inputs)
+    assert verify_results(results, manifests=(manifest,)) == (str(results / "SHA256SUMS"), [])
+    prevalence = pd.read_parquet(results / "prevalence.parquet")
+    prevalence.loc[0, "share"] = 0.99
+    prevalence.to_parquet(results / "prevalence.parquet", index=False)
+    _rewrite_checksums(results)
+    assert verify_results(results) == (str(results / "SHA256SUMS"), [])
+    assert verify_results(results, manifests=(manifest,))[1] == [
+        f"{results / 'SHA256SUMS'}: changed since the run (its sha256 differs from {manifest})",
+        f"{results / 'prevalence.parquet'}: changed since the run (its sha256 differs from {manifest})",
+    ]
+    # a manifest of another run (another run.json) says nothing about these tables
+    (results / "run.json").write_text(json.dumps({"seed": 7}))
+    _rewrite_checksums(results)
+    assert verify_results(results, manifests=(manifest,)) == (str(results / "SHA256SUMS"), [])
+
+
 # --------------------------------------------------------------------------
 # formula cells and LaTeX
 # --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ traceback, and every input in the ledger when the command writes one.
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import os
 import shutil
@@ -19,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -155,12 +157,31 @@ def test_ctrl_c_ends_in_one_line(tmp_path):
         "interrupted: nothing was written (the tables are written at the end); run the same command again"]
 
 
+#: Values of the synthetic results given a formula start: a theme label, partners, a top term.
+HOSTILE = {"Transnational crime": "=Transnational crime", "China": "@China", "France": "-France", "crime": "+crime"}
+
+
+def _hostile(value):
+    if isinstance(value, str):
+        return HOSTILE.get(value, value)
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_hostile(v) for v in value]
+    return value
+
+
 def _results(tmp_path: Path) -> Path:
+    """Synthetic results whose titles, ids, partners, a theme label and a term start like formulas."""
     from coopthemes.report.synthetic import synthetic_results
     from coopthemes.results import RunResult, write_results
 
     tables = synthetic_results(seed=2, n_documents=20)
     info = tables.pop("run")
+    for name, df in tables.items():
+        for column in df.columns:
+            if df[column].dtype == object or isinstance(df[column].dtype, pd.StringDtype):
+                df[column] = df[column].map(_hostile).astype(df[column].dtype)
+        if "doc_id" in df:
+            df["doc_id"] = ("-" + df["doc_id"]).astype(df["doc_id"].dtype)
     docs = tables["documents"]
     docs["title"] = [f'=HYPERLINK("http://example.invalid","{i}")' if i % 2 else f"@SUM(A{i})" for i in range(len(docs))]
     return write_results(RunResult(tables=tables, info=info), tmp_path / "out" / "results")
@@ -171,12 +192,16 @@ def test_report_refuses_changed_results_and_writes_safe_csv(tmp_path):
     (tmp_path / "png.yaml").write_text("report: {formats: [png]}\n")
     proc = cli("report", results, "--config", "png.yaml", "-q", cwd=tmp_path)
     assert proc.returncode == 0 and not errors(proc), proc.stderr
-    for csv in (tmp_path / "out" / "tables").glob("*.csv"):
-        for cell in pd.read_csv(csv, dtype=str, keep_default_na=False).to_numpy().ravel():
-            assert not cell.startswith(("=", "+", "@")), (csv.name, cell)
-            assert not cell.startswith("-") or cell.replace(".", "", 1).lstrip("-").isdigit(), (csv.name, cell)
-    audit = (tmp_path / "out" / "tables" / "metadata_audit.csv").read_text(encoding="utf-8")
-    assert "'=HYPERLINK" in audit and "'@SUM(A" in audit
+    tables = {csv.stem: csv.read_text(encoding="utf-8") for csv in (tmp_path / "out" / "tables").glob("*.csv")}
+    assert len(tables) >= 5
+    for name, text in tables.items():
+        for cell in pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False).to_numpy().ravel():
+            assert not cell.startswith(("=", "+", "@")), (name, cell)
+            assert not cell.startswith("-") or cell.replace(".", "", 1).lstrip("-").isdigit(), (name, cell)
+    text = "\n".join(tables.values())
+    for value in [*HOSTILE.values(), "=HYPERLINK", "@SUM(A"]:
+        assert f"'{value}" in text, value  # each kind of cell is in some table, neutralised
+    assert "\n'-vi-" in tables["metadata_audit"]  # document ids
     prevalence = pd.read_parquet(results / "prevalence.parquet")
     prevalence.loc[0, "share"] = 0.99
     prevalence.to_parquet(results / "prevalence.parquet", index=False)
@@ -191,6 +216,30 @@ def test_report_refuses_changed_results_and_writes_safe_csv(tmp_path):
     proc = cli("report", results, "--config", "png.yaml", "--force", "-q", cwd=tmp_path)
     assert proc.returncode == 0 and not errors(proc)
     assert proc.stderr.count("warning:") == 2
+
+
+def test_report_checks_the_manifest_when_the_checksums_were_rewritten(tmp_path):
+    import hashlib
+
+    results = _results(tmp_path)
+    (tmp_path / "png.yaml").write_text("report: {formats: [png]}\n")
+    assert cli("report", results, "--config", "png.yaml", "-q", cwd=tmp_path).returncode == 0
+    manifest = tmp_path / "out" / "MANIFEST.json"
+    prevalence = pd.read_parquet(results / "prevalence.parquet")
+    prevalence.loc[0, "share"] = 0.99
+    prevalence.to_parquet(results / "prevalence.parquet", index=False)
+    files = sorted([*results.glob("*.parquet"), results / "run.json"])
+    (results / "SHA256SUMS").write_text("".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n"
+                                                for p in files))
+    proc = cli("report", results, "--config", "png.yaml", cwd=tmp_path)
+    lines = errors(proc)
+    assert proc.returncode == 2 and len(lines) == 3, proc.stderr
+    assert lines[0] == f"error: {results / 'SHA256SUMS'}: changed since the run (its sha256 differs from {manifest})"
+    assert lines[1] == (f"error: {results / 'prevalence.parquet'}: changed since the run "
+                        f"(its sha256 differs from {manifest})")
+    redraw = subprocess.run([sys.executable, "-m", "coopthemes.report", "all", str(results), str(tmp_path / "out")],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert redraw.returncode == 2 and redraw.stderr.splitlines()[:2] == lines[:2], redraw.stderr
 
 
 def test_unexpected_errors_are_one_line(tmp_path, monkeypatch, capsys):

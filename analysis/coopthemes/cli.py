@@ -231,7 +231,7 @@ def cmd_run(args) -> int:
 
 def cmd_report(args) -> int:
     from .pipeline import redo_results
-    from .report import build_report, check_results
+    from .report import build_report, changed_summary, check_results
     from .results import read_results
 
     config = _config(args) if args.config else None
@@ -242,11 +242,8 @@ def cmd_report(args) -> int:
         raise FileNotFoundError(f"{results_dir}: no such results folder")
     source, problems = check_results(results_dir, out)
     if problems and not args.force:
-        for line in problems:
+        for line in [*problems, changed_summary(results_dir, problems)]:
             print(f"error: {line}", file=sys.stderr)
-        print(f"error: {results_dir}: {len(problems)} file(s) differ from what the run recorded; nothing drawn. "
-              "Rerun `coopthemes run` to remake them, or pass --force to report from them as they are",
-              file=sys.stderr)
         return 2
     for line in problems:
         print(f"warning: {line} (--force: reporting from it as it is)", file=sys.stderr)

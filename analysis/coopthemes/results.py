@@ -26,9 +26,10 @@ that changes between reruns (no times, no paths of the machine), so two runs
 with the same inputs write identical files.
 
 :func:`verify_results` checks the tables and ``run.json`` against
-``SHA256SUMS`` (or, for a folder written without it, against the ``inputs``
-of a ``MANIFEST.json`` that lists them), so that a report is never drawn from
-tables edited after the run without saying so.
+``SHA256SUMS`` and against the ``inputs`` of a report's ``MANIFEST.json`` of
+the same run (for a folder written without ``SHA256SUMS``, of the first
+manifest that lists them), so that a report is never drawn from tables
+edited after the run without saying so.
 """
 
 from __future__ import annotations
@@ -205,50 +206,66 @@ def _recorded_in_manifest(folder: Path, manifest: Path) -> dict[str, str] | None
     return recorded or None
 
 
+def _run_json_record(recorded: dict[str, str], folder: Path) -> bool:
+    """Whether ``recorded`` holds the sha256 of the folder's ``run.json`` as it is now."""
+    path = folder / RUN_JSON
+    return RUN_JSON in recorded and path.is_file() and _sha256(path) == recorded[RUN_JSON]
+
+
 def verify_results(results_dir: str | Path, *, manifests: tuple[str | Path, ...] = ()) -> tuple[str | None, list[str]]:
     """Check a results folder's tables and ``run.json`` against the sha256 recorded for them.
+
+    The folder's ``SHA256SUMS`` is the record of the run. A ``MANIFEST.json``
+    (written with a report) records the files the report was drawn from; it
+    is checked too when it records the same ``run.json`` as the folder holds,
+    so that a table edited after the run is found even if ``SHA256SUMS`` was
+    rewritten with it. A manifest of another run (another ``run.json``) is
+    not used. A folder without ``SHA256SUMS`` (written by an older version)
+    is checked against the first manifest that lists its files.
 
     Parameters
     ----------
     results_dir : str or Path
     manifests : tuple of path
-        ``MANIFEST.json`` files to look in when the folder has no
-        ``SHA256SUMS`` (results written by an older version); the first one
-        whose ``inputs`` list files of this folder is used.
+        ``MANIFEST.json`` files to check against, in order.
 
     Returns
     -------
     source : str or None
-        What the files were checked against (``".../SHA256SUMS"``, a
-        manifest), or None when nothing records them.
+        The record the files were checked against first (``".../SHA256SUMS"``,
+        a manifest), or None when nothing records them.
     problems : list of str
         One line per file that differs, is missing, or is not recorded,
-        naming the file; empty when every file matches.
+        naming the file and the record it differs from; empty when every
+        file matches.
     """
     folder = Path(results_dir)
-    present = {p.name: p for p in _checked_files(folder)}
+    present = {p.name for p in _checked_files(folder)}
+    records: list[tuple[str, dict[str, str]]] = []
     problems: list[str] = []
     if (folder / CHECKSUMS).is_file():
-        source = str(folder / CHECKSUMS)
         recorded, problems = _recorded_in_checksums(folder)
-    else:
-        for manifest in manifests:
-            manifest = Path(manifest)
-            recorded = _recorded_in_manifest(folder, manifest) if manifest.is_file() else None
-            if recorded is not None:
-                source = str(manifest)
-                break
-        else:
-            return None, []
-    for name in sorted(set(recorded) | set(present)):
-        path = folder / name
-        if name not in present:
-            problems.append(f"{path}: missing (recorded in {source})")
-        elif name not in recorded:
-            problems.append(f"{path}: not written by the run (not recorded in {source})")
-        elif _sha256(path) != recorded[name]:
-            problems.append(f"{path}: changed since the run (its sha256 differs from {source})")
-    return source, problems
+        records.append((str(folder / CHECKSUMS), recorded))
+    for manifest in dict.fromkeys(Path(m) for m in manifests):
+        recorded = _recorded_in_manifest(folder, manifest) if manifest.is_file() else None
+        if recorded is not None and (not records or _run_json_record(recorded, folder)):
+            records.append((str(manifest), recorded))
+    if not records:
+        return None, []
+    named: dict[str, str] = {}
+    for source, recorded in records:
+        for name in sorted(set(recorded) | present):
+            path = folder / name
+            if name in named:
+                continue
+            if not path.is_file():
+                named[name] = f"{path}: missing (recorded in {source})"
+            elif name not in recorded:
+                if name != CHECKSUMS:
+                    named[name] = f"{path}: not written by the run (not recorded in {source})"
+            elif _sha256(path) != recorded[name]:
+                named[name] = f"{path}: changed since the run (its sha256 differs from {source})"
+    return records[0][0], problems + [named[name] for name in sorted(named)]
 
 
 def read_results(results_dir: str | Path) -> RunResult:

@@ -39,6 +39,7 @@ __all__ = [
     "TABLES_SUBDIR",
     "ResultsChanged",
     "build_report",
+    "changed_summary",
     "check_results",
     "draw_figures",
     "write_tables",
@@ -134,8 +135,9 @@ class ResultsChanged(ValueError):
 def check_results(results_dir: str | Path, out_dir: str | Path | None = None) -> tuple[str | None, list[str]]:
     """Verify a results folder before drawing from it (see :func:`coopthemes.results.verify_results`).
 
-    The folder's ``SHA256SUMS`` is used; without it, the ``MANIFEST.json`` of
-    ``out_dir`` or of the folder's parent (where ``coopthemes run`` writes it).
+    The folder's ``SHA256SUMS``, and the ``MANIFEST.json`` of ``out_dir`` and
+    of the folder's parent (where ``coopthemes run`` writes it) when they
+    record this run.
 
     Returns
     -------
@@ -147,7 +149,13 @@ def check_results(results_dir: str | Path, out_dir: str | Path | None = None) ->
     manifests = [results_dir.parent / MANIFEST_NAME]
     if out_dir is not None:
         manifests.insert(0, Path(out_dir) / MANIFEST_NAME)
-    return verify_results(results_dir, manifests=tuple(dict.fromkeys(manifests)))
+    return verify_results(results_dir, manifests=tuple(manifests))
+
+
+def changed_summary(results_dir: str | Path, problems: Sequence[str]) -> str:
+    """The line that ends the list of changed files: nothing drawn, and what to do."""
+    return (f"{results_dir}: {len(problems)} file(s) differ from what the run recorded; nothing drawn. "
+            "Rerun `coopthemes run` to remake them, or pass --force to report from them as they are")
 
 
 def build_report(

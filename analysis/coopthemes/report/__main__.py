@@ -2,10 +2,14 @@
 
 ::
 
-    python -m coopthemes.report all RESULTS_DIR OUT_DIR [--formats pdf,png]
-    python -m coopthemes.report figure NAME RESULTS_DIR OUT_DIR [--formats pdf,png]
-    python -m coopthemes.report table NAME RESULTS_DIR OUT_DIR
+    python -m coopthemes.report all RESULTS_DIR OUT_DIR [--formats pdf,png] [--force]
+    python -m coopthemes.report figure NAME RESULTS_DIR OUT_DIR [--formats pdf,png] [--force]
+    python -m coopthemes.report table NAME RESULTS_DIR OUT_DIR [--force]
     python -m coopthemes.report list
+
+The results are checked first, as by ``coopthemes report``: files that differ
+from what the run recorded are named, one line each, and nothing is drawn
+unless ``--force``.
 """
 
 from __future__ import annotations
@@ -35,13 +39,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("name", choices=list(TABLES))
     p.add_argument("results_dir", type=Path)
     p.add_argument("out_dir", type=Path)
+    for p in sub.choices.values():
+        p.add_argument("--force", action="store_true",
+                       help="draw even from tables whose sha256 differs from what the run recorded")
     sub.add_parser("list", help="the registered figures and tables")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("MPLBACKEND", "Agg")
-    from . import FIGURES, TABLES, build_report, draw_figures, write_tables
+    from . import FIGURES, TABLES, build_report, changed_summary, check_results, draw_figures, write_tables
     from ..results import read_results
 
     args = _parser().parse_args(argv)
@@ -52,6 +59,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{kind:6} {name:20} {entry.doc}")
         return 0
     try:
+        problems = check_results(args.results_dir, args.out_dir)[1] if args.results_dir.is_dir() else []
+        if problems and not args.force:
+            for line in [*problems, changed_summary(args.results_dir, problems)]:
+                print(f"error: {line}", file=sys.stderr)
+            return 2
+        for line in problems:
+            print(f"warning: {line} (--force: drawing from it as it is)", file=sys.stderr)
         if args.what == "all":
             formats = tuple(args.formats.split(",")) if args.formats else None
             paths = build_report(args.results_dir, args.out_dir, formats=formats)
