@@ -59,11 +59,13 @@ def test_version(tmp_path):
 
 def test_malformed_csv_rows_are_in_the_ledger(tmp_path):
     table = tmp_path / "news.csv"
-    table.write_text(f'id,text\na,"{FRENCH}"\nb,"{ENGLISH}",stray\nc,"{FRENCH}\nd,"{ENGLISH}"\n', encoding="utf-8")
+    table.write_text(f'id,text\na,"{FRENCH}"\nb,"{ENGLISH}",stray\nc,"{FRENCH}\nd,"{ENGLISH}"\n'
+                     f'e,"{FRENCH}\x00"\n', encoding="utf-8")
     proc = cli("corpus", table, "--id-column", "id", "--out", "out", "-q", cwd=tmp_path)
     assert proc.returncode == 0 and not errors(proc)
     docs = pd.read_parquet(tmp_path / "out" / "documents.parquet").set_index("doc_id")
-    assert docs.loc["a", "status"] == docs.loc["d", "status"] == "ok"
+    assert docs.loc["a", "status"] == docs.loc["d", "status"] == docs.loc["e", "status"] == "ok"
+    assert docs.loc["e", "reason"].endswith("1 NUL character(s) removed from the text")
     reasons = sorted(docs.loc[docs.index.str.startswith("news.csv:bad"), "reason"])
     assert reasons[0].startswith("news.csv: line 3: 3 fields where the header has 2")
     assert reasons[1].startswith("news.csv: lines 4-5: not valid CSV")
@@ -103,6 +105,22 @@ def test_empty_and_unreadable_folders(tmp_path):
     assert sorted(docs["doc_id"]) == ["a.pdf", "b.docx", "c"]
 
 
+def test_symlinks_leaving_the_folder_are_listed_not_read(tmp_path):
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret.txt").write_text("Secret: " + ENGLISH, encoding="utf-8")
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "a.txt").write_text(FRENCH, encoding="utf-8")
+    (tmp_path / "c" / "leak.txt").symlink_to(tmp_path / "outside" / "secret.txt")
+    (tmp_path / "c" / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    proc = cli("corpus", "c", "--out", "out", "-q", cwd=tmp_path)
+    assert proc.returncode == 0 and not errors(proc), proc.stderr
+    docs = pd.read_parquet(tmp_path / "out" / "documents.parquet").set_index("doc_id")
+    assert docs["status"].to_dict() == {"a": "ok", "gone": "missing", "leak": "error"}
+    assert "outside the corpus folder; not followed" in docs.loc["leak", "reason"]
+    passages = pd.read_parquet(tmp_path / "out" / "passages.parquet")
+    assert "Secret" not in " ".join(passages["text"])
+
+
 def test_yaml_bomb_config_is_refused_at_once(tmp_path):
     (tmp_path / "bomb.yaml").write_text(BOMB + "seed: *h\n", encoding="utf-8")
     t0 = time.perf_counter()
@@ -117,9 +135,13 @@ def test_yaml_bomb_config_is_refused_at_once(tmp_path):
     ("themes: {top_n_terms: -5}\n", "themes.top_n_terms: must be >= 1"),
     ("corpus: {extra_columns: [label]}\n", "no column(s) 'label'"),
     ("[]\n", "config: expected a mapping of settings, got []"),
+    ("themes: {min_dist: .nan}\n", "themes.min_dist: expected a finite number"),
+    ("seed: -1\n", "config.yaml: seed: must be >= 0"),
+    ("corpus:\n  home_country: Vi\xeat Nam\n".encode("latin-1"), "config.yaml: not UTF-8 text"),
 ])  # fmt: skip
 def test_bad_configs_end_in_one_line(tmp_path, config, fragment):
-    (tmp_path / "config.yaml").write_text(config, encoding="utf-8")
+    path = tmp_path / "config.yaml"
+    path.write_bytes(config) if isinstance(config, bytes) else path.write_text(config, encoding="utf-8")
     table = tmp_path / "news.csv"
     pd.DataFrame({"text": [FRENCH, ENGLISH]}).to_csv(table, index=False)
     one_error(cli("corpus", table, "--out", "out", "--config", "config.yaml", cwd=tmp_path), fragment)
@@ -129,10 +151,18 @@ def test_bad_configs_end_in_one_line(tmp_path, config, fragment):
                     reason="sentence-transformers is installed")
 def test_missing_backend_extra_is_named_before_any_work(tmp_path):
     (tmp_path / "config.yaml").write_text("embeddings: {backend: 'sentence-transformers:some/model'}\n")
-    t0 = time.perf_counter()
-    proc = cli("run", "--corpus", ROOT / "seeds", "--out", "out", "--config", "config.yaml", cwd=tmp_path)
-    one_error(proc, "embeddings.backend", "needs the optional extra: pip install 'coopthemes[sentence-transformers]'")
-    assert time.perf_counter() - t0 < 60 and not (tmp_path / "out").exists()
+    pd.DataFrame({"text": [FRENCH, ENGLISH], "label": ["a", "b"]}).to_csv(tmp_path / "l.csv", index=False)
+    (tmp_path / "corpus").mkdir()
+    commands = (
+        ("run", "--corpus", ROOT / "seeds", "--out", "out"),
+        ("themes", "corpus", "--out", "out"),
+        ("evaluate", "l.csv", "--label-column", "label", "--out", "out"),
+    )
+    for command in commands:
+        t0 = time.perf_counter()
+        proc = cli(*command, "--config", "config.yaml", cwd=tmp_path)
+        one_error(proc, "embeddings.backend", "needs the optional extra: pip install 'coopthemes[sentence-transformers]'")
+        assert time.perf_counter() - t0 < 60 and not (tmp_path / "out").exists(), command
 
 
 def test_evaluate_seeds_out_of_range(tmp_path):
@@ -240,6 +270,21 @@ def test_report_checks_the_manifest_when_the_checksums_were_rewritten(tmp_path):
     redraw = subprocess.run([sys.executable, "-m", "coopthemes.report", "all", str(results), str(tmp_path / "out")],
                             capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert redraw.returncode == 2 and redraw.stderr.splitlines()[:2] == lines[:2], redraw.stderr
+
+
+def test_report_from_a_damaged_table_ends_in_one_line(tmp_path):
+    results = _results(tmp_path)
+    data = bytearray((results / "themes.parquet").read_bytes())
+    for i in range(100, 300):
+        data[i] ^= 0xFF
+    (results / "themes.parquet").write_bytes(bytes(data))
+    proc = cli("report", results, "--out", "r", cwd=tmp_path)
+    lines = errors(proc)
+    assert proc.returncode == 2 and len(lines) == 2, proc.stderr
+    assert lines[0].endswith("themes.parquet: changed since the run (its sha256 differs from "
+                             f"{results / 'SHA256SUMS'})")
+    proc = cli("report", results, "--out", "r", "--force", cwd=tmp_path)
+    one_error(proc, "themes.parquet")
 
 
 def test_unexpected_errors_are_one_line(tmp_path, monkeypatch, capsys):

@@ -142,7 +142,7 @@ def _read_table(path: Path, columns: tuple[str, ...]):
     return df
 
 
-def _preflight(config) -> None:
+def preflight(config) -> None:
     """Check, before any heavy work, what would otherwise fail late: the backend's extra, the codebook."""
     import importlib.util
 
@@ -161,7 +161,7 @@ def cmd_themes(args) -> int:
     from .pipeline import edit_stage, embed_stage, kept_passages, load_theme_edits, themes_stage
 
     config = _config(args)
-    _preflight(config)
+    preflight(config)
     src = Path(args.corpus_dir)
     if not (src / "passages.parquet").is_file():
         print(f"error: {src}: no passages.parquet (run `coopthemes corpus` first)", file=sys.stderr)
@@ -214,7 +214,7 @@ def cmd_run(args) -> int:
     from .report import build_report
 
     config = _config(args, path=str(args.corpus) if args.corpus else None, **_column_overrides(args))
-    _preflight(config)
+    preflight(config)
     out = Path(args.out)
     results = out / "results"
     t0 = time.perf_counter()

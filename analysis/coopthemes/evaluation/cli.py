@@ -35,7 +35,10 @@ def cmd_evaluate(args) -> int:
 
     if not 1 <= args.seeds <= 100:
         raise ValueError(f"--seeds: give 1 to 100 seeds, got {args.seeds}")
+    from ..cli import preflight
+
     config = load_config(args.config) if args.config else load_config()
+    preflight(config)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     command = "coopthemes " + " ".join(shlex.quote(a) for a in sys.argv[1:])
