@@ -322,3 +322,72 @@ def test_ctrl_c_while_embedding_keeps_chunks_and_resumes(tmp_path):
     assert last.endswith("run the same command again to resume from them")
     proc = cli("themes", "c", "--out", "t", cwd=tmp_path, timeout=1200)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def _short_documents(path: Path, n: int = 30) -> Path:
+    """``n`` short documents on three subjects, with a label column."""
+    subjects = ("police cooperation against drug trafficking at the border",
+                "a trade agreement on rice exports and tariffs",
+                "scholarships for students of the police academy")
+    rows = [{"text": f"{subjects[i % 3].capitalize()}, meeting {i} in Hanoi.", "label": f"s{i % 3}"}
+            for i in range(n)]
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.integration
+def test_tfidf_svd_on_30_short_documents_writes_only_where_documented(tmp_path):
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    _short_documents(work / "news.csv")
+    (work / "tfidf.yaml").write_text("embeddings: {backend: tfidf-svd}\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("XDG_CACHE_HOME", "MPLCONFIGDIR")}
+    env["NUMBA_CACHE_DIR"] = os.environ.get("NUMBA_CACHE_DIR") or str(Path.home() / ".cache" / "coopthemes" / "numba")
+    proc = subprocess.run([*COMMAND, "run", "--corpus", "news.csv", "--out", "out", "--config", "tfidf.yaml", "-q"],
+                          cwd=work, env={**env, "HOME": str(home)}, capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0 and not errors(proc), proc.stderr[-2000:]
+    assert len(pd.read_parquet(work / "out" / "results" / "documents.parquet")) == 30
+    written = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
+    documented = ("work/out/", "work/.cache/embeddings/", "work/.cache/themes/", "home/.cache/matplotlib/")
+    assert {p for p in written if not p.startswith(documented)} == {"work/news.csv", "work/tfidf.yaml"}
+
+
+@pytest.mark.integration
+def test_swapped_theme_fits_and_a_folder_in_the_cache_are_not_trusted(tmp_path):
+    _short_documents(tmp_path / "news.csv")
+    for seed in (0, 1):
+        (tmp_path / f"seed{seed}.yaml").write_text(f"seed: {seed}\nembeddings: {{backend: tfidf-svd}}\n")
+    assert cli("corpus", "news.csv", "--out", "c", "-q", cwd=tmp_path).returncode == 0
+    for seed in (0, 1):
+        proc = cli("themes", "c", "--out", f"t{seed}", "--config", f"seed{seed}.yaml", "-q", cwd=tmp_path,
+                   timeout=1200)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    cache = tmp_path / ".cache"
+    fits = sorted(p for p in (cache / "themes").iterdir() if not p.name.startswith("."))
+    assert len(fits) == 2
+    fits[0].rename(cache / "swap")
+    fits[1].rename(fits[0])
+    (cache / "swap").rename(fits[1])
+    vectors = next((cache / "embeddings").rglob("*.npy"))
+    vectors.unlink()
+    vectors.mkdir()  # a folder in a file's place
+    proc = cli("themes", "c", "--out", "again", "--config", "seed0.yaml", cwd=tmp_path, timeout=1200)
+    assert proc.returncode == 0 and not errors(proc), proc.stderr[-2000:]
+    assert "not its own); refitting" in proc.stderr
+    for table in ("assignments", "themes"):
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "again" / f"{table}.parquet"),
+                                      pd.read_parquet(tmp_path / "t0" / f"{table}.parquet"))
+
+
+@pytest.mark.integration
+def test_evaluate_twice_into_one_folder(tmp_path):
+    _short_documents(tmp_path / "l.csv")
+    (tmp_path / "tfidf.yaml").write_text("embeddings: {backend: tfidf-svd}\n")
+    command = ("evaluate", "l.csv", "--label-column", "label", "--seeds", "2", "--config", "tfidf.yaml", "--out", "e")
+    first = cli(*command, cwd=tmp_path, timeout=1200)
+    assert first.returncode == 0 and not errors(first), first.stderr[-2000:]
+    metrics = (tmp_path / "e" / "metrics.json").read_text()
+    second = cli(*command, cwd=tmp_path, timeout=1200)
+    assert second.returncode == 0 and not errors(second), second.stderr[-2000:]
+    assert (tmp_path / "e" / "metrics.json").read_text() == metrics
