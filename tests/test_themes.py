@@ -364,3 +364,15 @@ def test_large_corpus_fits_on_a_seeded_sample_and_transforms_the_rest(embedder):
     pd.testing.assert_frame_equal(a1, a2)
     with pytest.raises(ConfigError, match="max_fit_passages"):
         ThemesConfig(max_fit_passages=10)
+
+
+def test_a_fit_without_themes_is_saved_and_loaded(tmp_path, corpus, embedder):
+    X = embedder.embed(corpus["text"].tolist())
+    assign, themes, model = _fit(corpus, X, embedder=embedder,
+                                 options=ThemesConfig(codebook_mode="off", min_cluster_size=100, n_runs=3))
+    assert len(themes) == 0 and (assign["theme_id"] == -1).all()
+    model.save(tmp_path / "model")
+    assert not (tmp_path / "model" / "bertopic").exists()
+    loaded = ThemeModel.load(tmp_path / "model", embedder=embedder)
+    pd.testing.assert_frame_equal(loaded.assignments(), assign)
+    pd.testing.assert_frame_equal(loaded.themes(), themes)
