@@ -221,6 +221,26 @@ def test_garbled_text_is_flagged_not_kept_as_vietnamese(tmp_path, text, codec, r
     assert docs.loc["vi", "status"] == docs.loc["fr", "status"] == "ok"
 
 
+GERMAN = ("Der Minister für öffentliche Sicherheit traf den japanischen Botschafter in Hanoi, um die "
+          "Zusammenarbeit gegen Drogenhandel und Cyberkriminalität zu besprechen. Beide Seiten vereinbarten, "
+          "Informationen auszutauschen und gemeinsame Schulungen für Ermittler zu organisieren. ") * 3
+VIETNAMESE_PLAIN = ("Bo truong Bo Cong an da tiep Dai su Nhat Ban tai Ha Noi, hai ben nhat tri tang cuong hop tac "
+                    "phong, chong toi pham xuyen quoc gia va trao doi thong tin ve an ninh mang. ") * 3
+
+
+def test_another_language_in_the_same_script_is_flagged(tmp_path):
+    (tmp_path / "de.txt").write_text(GERMAN, encoding="utf-8")
+    (tmp_path / "plain.txt").write_text(VIETNAMESE_PLAIN, encoding="utf-8")  # Vietnamese without diacritics
+    (tmp_path / "en.txt").write_text((ENGLISH + " ") * 3, encoding="utf-8")
+    (tmp_path / "fr.txt").write_text((FRENCH + " ") * 3, encoding="utf-8")
+    docs = _ledger(tmp_path)
+    assert docs["status"].to_dict() == {"de": "error", "en": "ok", "fr": "ok", "plain": "ok"}
+    assert docs.loc["de", "reason"].startswith("text in another language: detected as German (de")
+    assert docs.loc["plain", "language"] == "vi"
+    assert _ledger(tmp_path, languages=("de", "en", "fr", "vi"))["status"].eq("ok").all()
+    assert _ledger(tmp_path, check_garbled=False)["status"].eq("ok").all()
+
+
 def test_other_script_is_accepted_when_configured(tmp_path):
     (tmp_path / "ru.txt").write_text(RUSSIAN, encoding="utf-8")
     (tmp_path / "sjis.txt").write_bytes(JAPANESE.encode("shift_jis"))

@@ -268,8 +268,10 @@ class CorpusConfig(_Section):
         file larger than four bytes per character of the limit is not even
         opened.
     check_garbled : bool
-        Drop garbled text with its reason (see ``garbled_max_share``); false
-        keeps every document that decodes.
+        Drop garbled text with its reason (see ``garbled_max_share``), and
+        text in a language other than ``languages`` (a German article in a
+        Vietnamese, French and English corpus; documents whose language is
+        given are not judged); false keeps every document that decodes.
     garbled_max_share : float
         Share (0-1] of a document's letters that may lie outside the writing
         systems of ``languages`` before the document is taken for text in

@@ -23,7 +23,7 @@ from .passages import flag_duplicates, passage_id
 from .record import RawDocument, add_note, unique_ids
 from .relations import RelationCues, load_relation_cues
 from .scope import decide_scope
-from .scripts import garbled_reason
+from .scripts import foreign_language_reasons, garbled_reason
 
 __all__ = ["load_corpus"]
 
@@ -114,14 +114,24 @@ def _clean_all(
 
 
 def _flag_garbled(raws: list[RawDocument], *, options: CorpusConfig) -> list[RawDocument]:
-    """Documents whose text is not text of the configured languages as decoded become errors."""
-    out = []
-    for raw in raws:
-        why = None
+    """Documents whose text is not text of the configured languages as decoded become errors.
+
+    Garbled text and other writing systems (:func:`garbled_reason`), then, for
+    documents without a given language, another language in the same script
+    (:func:`foreign_language_reasons`).
+    """
+    why: list[str | None] = [None] * len(raws)
+    for i, raw in enumerate(raws):
         if raw.status == "ok" and raw.text:
-            why = garbled_reason(raw.text, languages=options.languages, max_share=options.garbled_max_share)
-        out.append(raw if why is None else replace(raw, text=None, status="error", reason=why))
-    return out
+            why[i] = garbled_reason(raw.text, languages=options.languages, max_share=options.garbled_max_share)
+    todo = [i for i, raw in enumerate(raws)
+            if why[i] is None and raw.status == "ok" and raw.text and not raw.language]
+    if todo:
+        found = foreign_language_reasons([raws[i].text for i in todo], languages=options.languages)
+        for i, reason in zip(todo, found):
+            why[i] = reason
+    return [raw if reason is None else replace(raw, text=None, status="error", reason=reason)
+            for raw, reason in zip(raws, why)]
 
 
 def _detect(rows: list[_Row], *, languages: tuple[str, ...], options: CorpusConfig) -> None:

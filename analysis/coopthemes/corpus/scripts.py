@@ -14,14 +14,23 @@ such a document by three signs, measured on its first characters:
 - another writing system: more than ``max_share`` of the letters outside the
   scripts of the configured languages (a Russian or Chinese article in a
   Vietnamese, French and English corpus).
+
+:func:`foreign_language_reasons` adds a fourth, for text in the configured
+languages' script: language detection restricted to the configured languages
+always answers one of them (a German article is "English" with confidence
+1.0), so the document is also weighed against every language lingua knows;
+when another language wins and the configured ones together get a confidence
+below :data:`MAX_CONFIGURED_CONFIDENCE`, it is text in another language.
+Vietnamese without diacritics keeps a confidence of 0.1-0.2 and stays.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections import Counter
+from functools import lru_cache
 
-__all__ = ["LANGUAGE_SCRIPTS", "garbled_reason", "letter_scripts"]
+__all__ = ["LANGUAGE_SCRIPTS", "foreign_language_reasons", "garbled_reason", "letter_scripts"]
 
 #: Writing systems (the first word of Unicode character names) by ISO 639-1 code.
 LANGUAGE_SCRIPTS = {
@@ -121,3 +130,44 @@ def garbled_reason(text: str, *, languages: tuple[str, ...], max_share: float = 
         return (f"garbled text: it decodes to mojibake (mess ratio {mess:.2f}, text scores below 0.05); "
                 f"{hint}")
     return None
+
+
+#: Letters a document needs before its language is weighed against every language.
+MIN_LANGUAGE_LETTERS = 200
+#: Confidence of the configured languages together (out of 1 over every language) below which
+#: a document in another language is taken for that language.
+MAX_CONFIGURED_CONFIDENCE = 0.05
+
+
+@lru_cache(maxsize=1)
+def _any_language_detector():
+    """A lingua detector of every language it knows (low-accuracy mode: trigrams, models loaded as needed)."""
+    from lingua import LanguageDetectorBuilder
+
+    return LanguageDetectorBuilder.from_all_languages().with_low_accuracy_mode().build()
+
+
+def foreign_language_reasons(texts: list[str], *, languages: tuple[str, ...]) -> list[str | None]:
+    """For each text, why it is taken for text in a language other than ``languages``, or None.
+
+    Texts with fewer than :data:`MIN_LANGUAGE_LETTERS` letters in their first
+    :data:`SAMPLE_CHARS` characters are not judged.
+    """
+    samples = [text[:SAMPLE_CHARS] for text in texts]
+    judged = [i for i, sample in enumerate(samples) if sum(ch.isalpha() for ch in sample) >= MIN_LANGUAGE_LETTERS]
+    out: list[str | None] = [None] * len(texts)
+    if not judged:
+        return out
+    wanted = set(languages)
+    values = _any_language_detector().compute_language_confidence_values_in_parallel([samples[i] for i in judged])
+    for i, ranked in zip(judged, values):
+        if not ranked:
+            continue
+        top = ranked[0].language
+        code = top.iso_code_639_1.name.lower()
+        configured = sum(v.value for v in ranked if v.language.iso_code_639_1.name.lower() in wanted)
+        if code not in wanted and configured < MAX_CONFIGURED_CONFIDENCE:
+            out[i] = (f"text in another language: detected as {top.name.title()} ({code}, confidence "
+                      f"{ranked[0].value:.2f}), not one of {', '.join(languages)}; add it to corpus.languages "
+                      "to keep such documents")
+    return out
