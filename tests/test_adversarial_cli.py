@@ -121,6 +121,26 @@ def test_symlinks_leaving_the_folder_are_listed_not_read(tmp_path):
     assert "Secret" not in " ".join(passages["text"])
 
 
+def test_foreign_encodings_and_languages_are_listed_not_kept(tmp_path):
+    japanese = "ベトナム公安大臣はハノイで日本大使と会談し、国境を越える犯罪との戦いにおける協力について話し合った。" * 4
+    russian = "Министр общественной безопасности Вьетнама встретился с послом Франции в Ханое. " * 4
+    chinese = "越南公安部长在河内会见了法国大使。双方讨论了打击跨国犯罪和恐怖主义的合作。" * 4
+    german = ("Der Minister für öffentliche Sicherheit traf den japanischen Botschafter in Hanoi, um die "
+              "Zusammenarbeit gegen Drogenhandel und Cyberkriminalität zu besprechen. ") * 4
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "sjis.txt").write_bytes(japanese.encode("shift_jis"))
+    (tmp_path / "c" / "koi8.txt").write_bytes(russian.encode("koi8_r"))
+    (tmp_path / "c" / "gb.txt").write_bytes(chinese.encode("gb18030"))
+    (tmp_path / "c" / "de.txt").write_text(german, encoding="utf-8")
+    (tmp_path / "c" / "fr.txt").write_text(FRENCH, encoding="utf-8")
+    proc = cli("corpus", "c", "--out", "out", "-q", cwd=tmp_path)
+    assert proc.returncode == 0 and not errors(proc), proc.stderr
+    docs = pd.read_parquet(tmp_path / "out" / "documents.parquet").set_index("doc_id")
+    assert docs["status"].to_dict() == {"de": "error", "fr": "ok", "gb": "error", "koi8": "error", "sjis": "error"}
+    assert docs.loc["sjis", "reason"].startswith("garbled text")
+    assert docs.loc["de", "reason"].startswith("text in another language: detected as German")
+
+
 def test_yaml_bomb_config_is_refused_at_once(tmp_path):
     (tmp_path / "bomb.yaml").write_text(BOMB + "seed: *h\n", encoding="utf-8")
     t0 = time.perf_counter()
