@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+from ..safeyaml import short_repr
 
 __all__ = ["CsvRecords", "read_csv_records"]
 
@@ -136,9 +138,10 @@ def read_csv_records(text: str) -> CsvRecords:
         if header is None:
             raise ValueError(f"the header is not valid CSV ({problem})")
         header = [h.strip() for h in header]
-        repeated = sorted({h for h in header if header.count(h) > 1})
+        repeated = sorted(h for h, n in Counter(header).items() if n > 1)
         if repeated:
-            raise ValueError(f"the header names column(s) {', '.join(map(repr, repeated))} twice")
+            shown = ", ".join(short_repr(h) for h in repeated[:5]) + (", ..." if len(repeated) > 5 else "")
+            raise ValueError(f"the header names column(s) {shown} twice")
         rows = []
         for line, fields, problem in records:
             if fields is not None and len(fields) != len(header):
