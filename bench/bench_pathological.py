@@ -213,7 +213,8 @@ def run_yaml(source: str, timeout: float) -> list[dict]:
         for name, (text, call) in YAML_CASES.items():
             path = Path(tmp) / "bomb.yaml"
             path.write_text(text, encoding="utf-8")
-            row = {"case": name, "bytes": len(text.encode()), **_spawn(["--child-yaml", str(path), call], source, timeout)}
+            result = _spawn(["--child-yaml", str(path), call], source, timeout)
+            row = {"case": name, "bytes": len(text.encode()), **result}
             print(json.dumps(row), flush=True)
             rows.append(row)
     return rows
@@ -260,7 +261,8 @@ def section(before: dict, after: dict, command: str) -> str:
         b, a = index.get(("b", name, max(sizes))), index.get(("a", name, max(sizes)))
         lines.append(f"| {name} | {b.get('peak_mb', '') if b else ''} | {a.get('peak_mb', '') if a else ''} |")
     lines += ["", "YAML alias bomb (a few hundred bytes; child limited to 4 GB of address space):", "",
-              "| file | before: time, peak memory, error output | after: time, peak memory, error output | after: message |",
+              "| file | before: time, peak memory, error output | after: time, peak memory, error output "
+              "| after: message |",
               "|---|---|---|---|"]
     yb = {r["case"]: r for r in before.get("yaml", [])}
     for r in after.get("yaml", []):

@@ -190,7 +190,8 @@ def test_documents_over_the_size_limit_are_dropped_with_the_reason(tmp_path):
     docs = _ledger(tmp_path, max_document_chars=5000)
     assert docs.loc["fine", "status"] == "ok"
     assert docs.loc["long", "status"] == "error"
-    assert docs.loc["long", "reason"].startswith("too long: 17,000 characters, more than corpus.max_document_chars (5,000)")
+    assert docs.loc["long", "reason"].startswith(
+        "too long: 17,000 characters, more than corpus.max_document_chars (5,000)")
     assert docs.loc["huge", "reason"].startswith("too large: 25,000 bytes")
     table = tmp_path / "t.jsonl"
     table.write_text(json.dumps({"text": FRENCH * 100}) + "\n" + json.dumps({"text": ENGLISH}) + "\n")

@@ -181,7 +181,8 @@ def test_missing_backend_extra_is_named_before_any_work(tmp_path):
     for command in commands:
         t0 = time.perf_counter()
         proc = cli(*command, "--config", "config.yaml", cwd=tmp_path)
-        one_error(proc, "embeddings.backend", "needs the optional extra: pip install 'coopthemes[sentence-transformers]'")
+        one_error(proc, "embeddings.backend",
+                  "needs the optional extra: pip install 'coopthemes[sentence-transformers]'")
         assert time.perf_counter() - t0 < 60 and not (tmp_path / "out").exists(), command
 
 
@@ -233,7 +234,8 @@ def _results(tmp_path: Path) -> Path:
         if "doc_id" in df:
             df["doc_id"] = ("-" + df["doc_id"]).astype(df["doc_id"].dtype)
     docs = tables["documents"]
-    docs["title"] = [f'=HYPERLINK("http://example.invalid","{i}")' if i % 2 else f"@SUM(A{i})" for i in range(len(docs))]
+    docs["title"] = [f'=HYPERLINK("http://example.invalid","{i}")' if i % 2 else f"@SUM(A{i})"
+                     for i in range(len(docs))]
     return write_results(RunResult(tables=tables, info=info), tmp_path / "out" / "results")
 
 

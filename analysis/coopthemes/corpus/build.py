@@ -147,7 +147,10 @@ def _detect(rows: list[_Row], *, languages: tuple[str, ...], options: CorpusConf
 def _detect_passages(
     rows: list[_Row], *, languages: tuple[str, ...], min_letters: int = 20, sample_chars: int = 3000
 ) -> None:
-    """Passage languages in one batch, on their first ``sample_chars``; passages with few letters take the document's."""
+    """Passage languages in one batch, on their first ``sample_chars``.
+
+    Passages with few letters take the document's.
+    """
     texts, slots = [], []
     for row in rows:
         if row.clean is None:
@@ -365,7 +368,8 @@ def load_corpus(
     rows = [_Row(raw=raw) for raw in _unique_doc_ids(raws)]
     _detect(rows, languages=languages, options=options)
     _clean_all(rows, options=options, show=show_progress, map_func=map_func)
-    _detect_passages(rows, languages=languages, sample_chars=max(options.language_sample_chars, 2 * options.max_passage_chars))
+    sample = max(options.language_sample_chars, 2 * options.max_passage_chars)
+    _detect_passages(rows, languages=languages, sample_chars=sample)
     documents, passages = _assemble(
         rows, gazetteer=gaz, cues=cues, home_country=options.home_country, options=options
     )

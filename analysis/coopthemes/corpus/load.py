@@ -411,7 +411,8 @@ def read_table(
     renamed = unique_ids([doc.doc_id for doc in docs], suffix=lambda i: f"~row{i:05d}")
     for i, (doc, new_id) in enumerate(zip(docs, renamed)):
         if new_id != doc.doc_id:
-            docs[i] = add_note(replace(doc, doc_id=new_id), f"id {short_repr(doc.doc_id)} repeats row {first[doc.doc_id]}")
+            note = f"id {short_repr(doc.doc_id)} repeats row {first[doc.doc_id]}"
+            docs[i] = add_note(replace(doc, doc_id=new_id), note)
     for k, (_, message) in enumerate(bad):
         docs.append(
             RawDocument(
