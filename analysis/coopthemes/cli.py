@@ -6,8 +6,9 @@ anywhere on the line.
 
 Exit status: 0 done; 2 bad input (one line ``error: <file>: <problem>``; a
 report from changed results: one line per file); 1 an unexpected error (one
-line; ``-v`` adds the traceback, ``-vv`` for every error); 130 interrupted
-(Ctrl-C: one line saying what was kept and how to resume).
+line; ``-v`` adds the traceback, ``-vv`` for every error), or a replication
+whose files differ (each named); 130 interrupted (Ctrl-C: one line saying
+what was kept and how to resume).
 """
 
 from __future__ import annotations
@@ -429,6 +430,9 @@ def _kept_chunks(args, since: float) -> str:
     if args.command == "report":
         return ("MANIFEST.json is written last, so the figures and tables drawn so far are not in it; "
                 "run the same command again")
+    if args.command == "replicate":
+        return (f"{args.out} holds a partial replication; remove it (or give another --out) and run the "
+                "command again")
     return "nothing was written (the tables are written at the end); run the same command again"
 
 
