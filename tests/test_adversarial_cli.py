@@ -181,7 +181,7 @@ def test_missing_backend_extra_is_named_before_any_work(tmp_path):
     for command in commands:
         t0 = time.perf_counter()
         proc = cli(*command, "--config", "config.yaml", cwd=tmp_path)
-        one_error(proc, "embeddings.backend",
+        one_error(proc, "config.yaml: embeddings.backend",
                   "needs the optional extra: pip install 'coopthemes[sentence-transformers]'")
         assert time.perf_counter() - t0 < 60 and not (tmp_path / "out").exists(), command
 

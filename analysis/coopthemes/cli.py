@@ -143,13 +143,17 @@ def _read_table(path: Path, columns: tuple[str, ...]):
     return df
 
 
-def preflight(config) -> None:
-    """Check, before any heavy work, what would otherwise fail late: the backend's extra, the codebook."""
+def preflight(config, source: str | None = None) -> None:
+    """Check, before any heavy work, what would otherwise fail late: the backend's extra, the codebook.
+
+    ``source`` is the configuration file, named in the message.
+    """
     import importlib.util
 
     backend = config.embeddings.backend
     if backend.startswith("sentence-transformers") and importlib.util.find_spec("sentence_transformers") is None:
-        raise ImportError(f"embeddings.backend: {backend!r} needs the optional extra: "
+        where = f"{source}: " if source else ""
+        raise ImportError(f"{where}embeddings.backend: {backend!r} needs the optional extra: "
                           "pip install 'coopthemes[sentence-transformers]' (torch included)")
     if config.themes.codebook_mode != "off":
         from .themes.codebook import load_codebook
@@ -162,7 +166,7 @@ def cmd_themes(args) -> int:
     from .pipeline import edit_stage, embed_stage, kept_passages, load_theme_edits, themes_stage
 
     config = _config(args)
-    preflight(config)
+    preflight(config, args.config)
     src = Path(args.corpus_dir)
     if not (src / "passages.parquet").is_file():
         print(f"error: {src}: no passages.parquet (run `coopthemes corpus` first)", file=sys.stderr)
@@ -215,7 +219,7 @@ def cmd_run(args) -> int:
     from .report import build_report
 
     config = _config(args, path=str(args.corpus) if args.corpus else None, **_column_overrides(args))
-    preflight(config)
+    preflight(config, args.config)
     out = Path(args.out)
     results = out / "results"
     t0 = time.perf_counter()

@@ -38,7 +38,7 @@ def cmd_evaluate(args) -> int:
     from ..cli import preflight
 
     config = load_config(args.config) if args.config else load_config()
-    preflight(config)
+    preflight(config, args.config)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     command = "coopthemes " + " ".join(shlex.quote(a) for a in sys.argv[1:])
