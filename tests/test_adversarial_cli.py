@@ -141,6 +141,24 @@ def test_foreign_encodings_and_languages_are_listed_not_kept(tmp_path):
     assert docs.loc["de", "reason"].startswith("text in another language: detected as German")
 
 
+def test_pathological_documents_do_not_stall_the_corpus_command(tmp_path):
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "nested.html").write_text("<html><body>" + "<div>" * 100_000 + "<p>" + FRENCH + "</p>"
+                                                + "</div>" * 100_000 + "</body></html>", encoding="utf-8")
+    words = "police coopération sécurité formation drogue frontière enquête accord échange douane "
+    (tmp_path / "c" / "line.txt").write_text(words * 10_000, encoding="utf-8")  # 1 MB, no punctuation
+    (tmp_path / "c" / "emphasis.md").write_text("*a " * 32_000 + "\n\n" + ENGLISH, encoding="utf-8")
+    t0 = time.perf_counter()
+    proc = cli("corpus", "c", "--out", "out", "-q", cwd=tmp_path)
+    assert proc.returncode == 0 and not errors(proc), proc.stderr
+    assert time.perf_counter() - t0 < 120
+    docs = pd.read_parquet(tmp_path / "out" / "documents.parquet").set_index("doc_id")
+    assert sorted(docs.index) == ["emphasis", "line", "nested"]
+    assert docs.loc["nested", "status"] == docs.loc["line", "status"] == "ok"
+    # 32,000 times "a" is no text of vi, fr or en: the garbled-text check drops it, with the reason
+    assert docs.loc["emphasis", "status"] == "error" and docs.loc["emphasis", "reason"].startswith("garbled text")
+
+
 def test_yaml_bomb_config_is_refused_at_once(tmp_path):
     (tmp_path / "bomb.yaml").write_text(BOMB + "seed: *h\n", encoding="utf-8")
     t0 = time.perf_counter()
