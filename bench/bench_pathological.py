@@ -243,18 +243,23 @@ def section(before: dict, after: dict, command: str) -> str:
              f"{before.get('commit', '?')} (`--source`), 'after' commit {after.get('commit', '?')}. One document "
              "alone in a folder, timed through `load_corpus` after a warm-up (language models loaded); the "
              "document size limit is raised above the document"
-             + (f"; after: {settings}" if settings else "") + ". Two shared CPU cores: times are single runs "
-             "and noisy.", ""]
+             + (f"; after: {settings}" if settings else "") + ". Two CPU cores shared with other work: times "
+             "are single runs, and 'before' and 'after' were measured at different times, so compare a case "
+             "with the prose of its own column; the last column is the promise (at most about 2x prose).", ""]
     sizes = sorted({r["mb"] for r in before.get("corpus", []) + after.get("corpus", [])})
-    head = "| case | " + " | ".join(f"{s:g} MB before | {s:g} MB after" for s in sizes) + " | after: status |"
-    lines += [head, "|---|" + "---:|---:|" * len(sizes) + "---|"]
+    top = max(sizes) if sizes else 0
+    head = ("| case | " + " | ".join(f"{s:g} MB before | {s:g} MB after" for s in sizes)
+            + f" | after: status | {top:g} MB after / prose_en |")
+    lines += [head, "|---|" + "---:|---:|" * len(sizes) + "---|---:|"]
     index = {(k, r["case"], r["mb"]): r for k, d in (("b", before), ("a", after)) for r in d.get("corpus", [])}
+    prose = index.get(("a", "prose_en", top), {}).get("seconds")
     for name, (_, _, what) in CASES.items():
         cells = []
         for s in sizes:
             cells += [_cell(index.get(("b", name, s))), _cell(index.get(("a", name, s)))]
-        last = index.get(("a", name, max(sizes))) if sizes else None
-        lines.append(f"| {name}: {what} | " + " | ".join(cells) + f" | {_status(last)} |")
+        last = index.get(("a", name, top)) if sizes else None
+        ratio = f"{last['seconds'] / prose:.2f}" if prose and last and "seconds" in last else ""
+        lines.append(f"| {name}: {what} | " + " | ".join(cells) + f" | {_status(last)} | {ratio} |")
     lines += ["", "Peak memory (MB) of the child after the largest size:", ""]
     lines += ["| case | before | after |", "|---|---:|---:|"]
     for name in CASES:
