@@ -191,6 +191,31 @@ def prevalence_trend(
     return ax
 
 
+def _theme_panels(themes: list, ncols: int, fig: Figure | None, *, row_height: float, extra: float,
+                  name: str) -> tuple[Figure, np.ndarray]:
+    """One panel per theme, ``ncols`` to a row, shared axes; ``name`` is the caller, for the error."""
+    if not themes or ncols < 1:
+        raise ValueError(f"{name}: need at least one theme and ncols >= 1")
+    ncols = min(ncols, len(themes))
+    nrows = math.ceil(len(themes) / ncols)
+    fig = plt.figure(figsize=(PAGE_WIDTH, row_height * nrows + extra)) if fig is None else fig
+    return fig, fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
+
+
+def _finish_panels(fig: Figure, axes: np.ndarray, n_themes: int, rows: pd.DataFrame, unit: str) -> None:
+    """Hide unused panels (ticks on the panel above), y from 0 past the highest interval, axis labels."""
+    ncols = axes.shape[1]
+    for index, ax in enumerate(axes.flat):
+        if index >= n_themes:
+            ax.set_visible(False)
+            axes.flat[index - ncols].tick_params(labelbottom=True)
+    small = rows["small_group"].astype(bool)
+    top = max(float(rows.loc[~small, "ci_high"].max() if (~small).any() else 0.0), float(rows["share"].max()))
+    axes[0, 0].set_ylim(0, max(top, 0.01) * 105.0)
+    fig.supxlabel("Year", fontsize=8)
+    fig.supylabel(unit_label(unit), fontsize=8)
+
+
 def trend_grid(
     data: pd.DataFrame,
     *,
@@ -221,27 +246,15 @@ def trend_grid(
     """
     rows = select_prevalence(data, unit=unit, breakdown="year")
     themes = list(themes) if themes is not None else theme_order(rows)
-    if not themes or ncols < 1:
-        raise ValueError("trend_grid: need at least one theme and ncols >= 1")
-    ncols = min(ncols, len(themes))
-    nrows = math.ceil(len(themes) / ncols)
-    fig = plt.figure(figsize=(PAGE_WIDTH, 1.45 * nrows + 0.5)) if fig is None else fig
-    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
+    fig, axes = _theme_panels(themes, ncols, fig, row_height=1.45, extra=0.5, name="trend_grid")
     color = plt.rcParams["axes.prop_cycle"].by_key()["color"][0]
     for ax, theme in zip(axes.flat, themes):
         prevalence_trend(rows, theme=theme, unit=unit, ax=ax, color=color, note=False)
         ax.set_title(wrap_label(theme, width=34), fontsize=7, loc="left")
         ax.set_xlabel("")
         ax.set_ylabel("")
-    for index, ax in enumerate(axes.flat):
-        if index >= len(themes):
-            ax.set_visible(False)
-            axes.flat[index - ncols].tick_params(labelbottom=True)
+    _finish_panels(fig, axes, len(themes), rows, unit)
     small = rows["small_group"].astype(bool)
-    top = max(float(rows.loc[~small, "ci_high"].max() if (~small).any() else 0.0), float(rows["share"].max()))
-    axes[0, 0].set_ylim(0, max(top, 0.01) * 105.0)
-    fig.supxlabel("Year", fontsize=8)
-    fig.supylabel(unit_label(unit), fontsize=8)
     handles = []
     if (~small).any():  # a line and band are drawn only for groups that are not small
         handles += [Line2D([], [], color=color, marker="o", label="share"),
@@ -405,12 +418,7 @@ def group_year_grid(
     groups = largest_groups(rows, "_group", max_groups)
     rows = rows[rows["_group"].isin(groups)]
     themes = list(themes) if themes is not None else theme_order(rows)
-    if not themes or ncols < 1:
-        raise ValueError("group_year_grid: need at least one theme and ncols >= 1")
-    ncols = min(ncols, len(themes))
-    nrows = math.ceil(len(themes) / ncols)
-    fig = plt.figure(figsize=(PAGE_WIDTH, 1.55 * nrows + 0.8)) if fig is None else fig
-    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
+    fig, axes = _theme_panels(themes, ncols, fig, row_height=1.55, extra=0.8, name="group_year_grid")
     colors = palette(len(groups))
     years = sorted(int(y) for y in rows["year"].unique())
     width = min(0.5 / max(len(groups), 1), 0.15)
@@ -419,19 +427,12 @@ def group_year_grid(
         ax.set_title(wrap_label(theme, width=34), fontsize=7, loc="left")
         ax.grid(axis="y", color="#E5E5E5")
         ax.set_axisbelow(True)
-    for index, ax in enumerate(axes.flat):
-        if index >= len(themes):
-            ax.set_visible(False)
-            axes.flat[index - ncols].tick_params(labelbottom=True)
     span = np.arange(years[0], years[-1] + 1)
     step = max(1, math.ceil(len(span) / 6))
     axes[0, 0].set_xticks(span[::step], [str(v) for v in span[::step]])
     axes[0, 0].set_xlim(years[0] - 0.5, years[-1] + 0.5)
+    _finish_panels(fig, axes, len(themes), rows, unit)
     small = rows["small_group"].astype(bool)
-    top = max(float(rows.loc[~small, "ci_high"].max() if (~small).any() else 0.0), float(rows["share"].max()))
-    axes[0, 0].set_ylim(0, max(top, 0.01) * 105.0)
-    fig.supxlabel("Year", fontsize=8)
-    fig.supylabel(unit_label(unit), fontsize=8)
     sizes = rows.drop_duplicates(["_group", "year"]).groupby("_group")["n_group"].sum()
     handles = [Line2D([], [], color=colors[k], marker="o", markersize=3, label=f"{g} (n={int(sizes[g])})")
                for k, g in enumerate(groups)]
