@@ -82,6 +82,30 @@ def test_run_seeds_and_matching():
 
 
 
+def test_umap_layout_leaves_a_read_only_graph_with_disconnected_passages_alone():
+    """UMAP writes -1 into the index array for neighbours at distance >= 1; a joblib worker's graph is read-only.
+
+    Past about a megabyte (some 8,000 passages) joblib hands the fits the shared graph as a read-only
+    memory map, and a passage whose neighbours are all at cosine distance >= 1 made every fit fail.
+    """
+    from coopthemes.themes.consensus import _umap_layout
+    from coopthemes.themes.numerics import canonical, grid_to_float, nearest, principal_start
+
+    rng = np.random.default_rng(3)
+    Q = canonical(rng.normal(size=(60, 8)).astype(np.float32))
+    idx, sim = nearest(Q, Q, 7, exclude_self=True)
+    knn_idx = np.hstack([np.arange(60)[:, None], idx])
+    knn_dist = np.hstack([np.zeros((60, 1)), np.maximum(0.0, 1.0 - sim)]).astype(np.float32)
+    knn_dist[0, 1:] = 1.0  # passage 0 is disconnected
+    before = knn_idx.copy(), knn_dist.copy()
+    for a in (knn_idx, knn_dist):
+        a.flags.writeable = False
+    Y = _umap_layout(grid_to_float(Q), (knn_idx, knn_dist), principal_start(Q, 2), seed=0, n_neighbors=8,
+                     n_components=2, min_dist=0.0)
+    assert Y.shape == (60, 2)
+    assert np.array_equal(knn_idx, before[0]) and np.array_equal(knn_dist, before[1])
+
+
 def test_consensus_beyond_the_linkage_limit_follows_the_fits_votes(monkeypatch):
     """Past MAX_LINKAGE passages the linkage runs on a sample; the others join the theme most fits give them."""
     from coopthemes.themes import consensus

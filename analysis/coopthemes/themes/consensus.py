@@ -77,6 +77,10 @@ def _umap_layout(X: np.ndarray, knn: tuple[np.ndarray, np.ndarray], start: np.nd
     from umap import UMAP
 
     a, b = umap_curve(min_dist)
+    # UMAP marks neighbours at distance >= 1 (cosine) by writing -1 into the
+    # index array it is given: give it its own copy, never the shared (and,
+    # in a joblib worker, read-only memory-mapped) graph.
+    knn = (np.array(knn[0], dtype=np.int64, copy=True), np.array(knn[1], dtype=np.float32, copy=True))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*knn_search_index.*")
         warnings.filterwarnings("ignore", message=".*n_jobs value.*")
