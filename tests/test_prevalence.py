@@ -460,7 +460,77 @@ def test_regression_recovers_linear_year_slope():
     out = estimate_effects(a, p, d, themes=["T"], year_as="linear")
     slope = out.query("quantity == 'coefficient' and term == 'year'").iloc[0]
     assert slope["ci_low"] <= 0.4 <= slope["ci_high"] and slope["ci_low"] > 0
-    assert "year=2019" not in set(out["term"].dropna())
+    assert "year=2019" not in set(out.query("quantity == 'coefficient'")["term"])
+
+
+def _hump(n_per_year=40, seed=7, gap=2013):
+    """Twelve years (one without documents) whose share of theme T rises and falls: 0.1 to 0.6 and back."""
+    rng = np.random.default_rng(seed)
+    truth = {y: 0.1 + 0.5 * np.exp(-(((y - 2015.5) / 2.5) ** 2)) for y in range(2010, 2022)}
+    docs = []
+    for year in sorted(truth):
+        if year == gap:
+            continue
+        for i in range(n_per_year):
+            k = int(rng.integers(5, 15))
+            themes = ["T" if u < truth[year] else "U" for u in rng.random(k)]
+            docs.append((f"d{year}_{i:03d}", ["AB"[i % 2]], year, themes))
+    return build(docs), truth
+
+
+def test_smooth_year_follows_a_rise_and_fall_that_a_line_misses():
+    (a, p, d), truth = _hump()
+    smooth = estimate_effects(a, p, d, themes=["T"], year_as="smooth")
+    terms = smooth.query("quantity == 'coefficient'")["term"].tolist()
+    assert terms == ["Intercept", "partner=B", "year:bs1", "year:bs2", "year:bs3", "year:bs4"]
+    curve = smooth.query("quantity == 'expected_share' and term.str.startswith('year=')").set_index("term")
+    assert list(curve.index) == [f"year={y}" for y in range(2010, 2022)]  # the year without documents too
+    errors = [abs(curve.loc[f"year={y}", "estimate"] - truth[y]) for y in truth]
+    assert max(errors) < 0.06
+    assert sum(curve.loc[f"year={y}", "ci_low"] <= truth[y] <= curve.loc[f"year={y}", "ci_high"] for y in truth) >= 10
+    line = estimate_effects(a, p, d, themes=["T"], year_as="linear")
+    flat = line.query("quantity == 'expected_share' and term.str.startswith('year=')").set_index("term")
+    assert list(flat.index) == list(curve.index)
+    assert abs(flat.loc["year=2015", "estimate"] - truth[2015]) > 0.15  # a line cannot rise and fall
+
+
+def test_smooth_year_with_two_years_is_a_line():
+    (a, p, d), _ = _hump()
+    two = d.assign(year=pd.array([2020 if y < 2016 else 2021 for y in d["year"]], dtype="Int64"))
+    smooth = estimate_effects(a, p, two, themes=["T"], year_as="smooth")
+    line = estimate_effects(a, p, two, themes=["T"], year_as="linear")
+    pd.testing.assert_frame_equal(smooth, line)
+    assert "year" in set(line["term"])
+
+
+def test_differences_between_partners_with_intervals():
+    a, p, d = simulated({"A": 0.6, "B": 0.2, "C": 0.6}, n_docs=600, seed=9)
+    out = estimate_effects(a, p, d, themes=["T"], formula_terms=("partner",))
+    diff = out.query("quantity == 'difference'").set_index("term")
+    assert list(diff.index) == ["partner=A - partner=B", "partner=A - partner=C", "partner=B - partner=C"]
+    shares = out.query("quantity == 'expected_share'").set_index("term")["estimate"]
+    assert diff.loc["partner=A - partner=B", "estimate"] == pytest.approx(shares["partner=A"] - shares["partner=B"])
+    ab, ac = diff.loc["partner=A - partner=B"], diff.loc["partner=A - partner=C"]
+    assert ab["ci_low"] <= 0.4 <= ab["ci_high"] and ab["ci_low"] > 0 and ab["p_value"] < 1e-6
+    assert ac["ci_low"] <= 0.0 <= ac["ci_high"] and ac["p_value"] > 0.05
+    # With partner alone, documents of different partners are independent: the variance of the
+    # difference is the sum of the two shares' variances.
+    se = np.hypot(out.query("term == 'partner=A' and quantity == 'expected_share'")["std_error"].item(),
+                  out.query("term == 'partner=B' and quantity == 'expected_share'")["std_error"].item())
+    assert ab["std_error"] == pytest.approx(se, rel=1e-6)
+    named = estimate_effects(a, p, d, themes=["T"], formula_terms=("partner",), compare=["C", "A"])
+    assert named.query("quantity == 'difference'")["term"].tolist() == ["partner=C - partner=A"]
+    assert estimate_effects(a, p, d, themes=["T"], compare=0).query("quantity == 'difference'").empty
+    with pytest.raises(ValueError, match=r"compare: partner level\(s\) \['Z'\]"):
+        estimate_effects(a, p, d, themes=["T"], compare=["A", "Z"])
+
+
+def test_differences_with_a_separated_partner_are_not_estimated():
+    a, p, d = simulated({"A": 0.6, "B": 0.2, "C": 0.0}, n_docs=150, seed=5)
+    out = estimate_effects(a, p, d, themes=["T"])
+    diff = out.query("quantity == 'difference'").set_index("term")
+    assert diff["estimate"].notna().tolist() == [True, False, False]
+    assert "partner=C is separated" in diff.loc["partner=A - partner=C", "note"]
 
 
 def test_regression_with_one_partner_matches_pooled_shares():

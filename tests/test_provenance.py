@@ -33,7 +33,7 @@ from coopthemes.report import FIGURES, TABLES, build_report  # noqa: E402
 from coopthemes.report.synthetic import write_synthetic_results  # noqa: E402
 
 VIETNAMESE = "Bộ Công an – tội phạm, an ninh mạng, phòng cháy chữa cháy"
-FIGURE_STEMS = ["corpus_overview", "effects", "prevalence_heatmap", "prevalence_partner", "prevalence_partner_year",
+FIGURE_STEMS = ["corpus_overview", "effects", "effects_difference", "prevalence_heatmap", "prevalence_partner", "prevalence_partner_year",
                 "prevalence_trends", "theme_map", "top_terms"]
 TABLE_STEMS = ["corpus_summary", "effects", "metadata_audit", "prevalence_partner_document",
                "prevalence_partner_passage", "prevalence_partner_year_document", "prevalence_partner_year_passage",
@@ -220,7 +220,7 @@ def test_build_report_writes_every_artefact(report):
     assert [i["path"].rsplit("/", 1)[1] for i in manifest["inputs"]] == sorted(
         ["assignments.parquet", "documents.parquet", "effects.parquet", "passages.parquet",
          "prevalence.parquet", "run.json", "terms.parquet", "theme_map.parquet", "themes.parquet"])
-    assert len(FIGURES) == 9 and len(TABLES) == 7
+    assert len(FIGURES) == 10 and len(TABLES) == 7
 
 
 def test_build_report_reruns_are_byte_identical(report, results_dir, tmp_path):

@@ -17,6 +17,7 @@ import pytest  # noqa: E402
 from coopthemes import cli  # noqa: E402
 from coopthemes.config import load_config  # noqa: E402
 from coopthemes.plotting import (  # noqa: E402
+    differences_beside_observed,
     effects_beside_observed,
     group_year_grid,
     paper_context,
@@ -111,11 +112,33 @@ def test_year_effects_beside_observed_one_panel_per_theme(synthetic):
         year_effects_beside_observed(synthetic["effects"], prevalence)
 
 
+def test_differences_beside_observed_one_panel_per_pair_with_observed_counts(synthetic):
+    with paper_context():
+        fig = differences_beside_observed(synthetic["effects"], synthetic["prevalence"], group="partner")
+    try:
+        panels = [ax for ax in fig.axes if ax.get_visible()]
+        assert [ax.get_title(loc="left").split("\n")[0] for ax in panels] == [
+            "China - France", "China - Japan", "France - Japan"]
+        n_themes = synthetic["effects"]["theme"].nunique()
+        for ax in panels:
+            counts = [t.get_text() for t in ax.texts]
+            assert len(counts) == n_themes and all(" - " in c and c.count("/") == 2 for c in counts)
+            assert any(list(line.get_xdata()) == [0.0, 0.0] for line in ax.lines)  # the zero line
+        labels = {t.get_text() for t in fig.legends[0].get_texts()}
+        assert "model: difference of expected shares" in labels
+    finally:
+        plt.close(fig)
+    no_differences = synthetic["effects"][synthetic["effects"]["quantity"] != "difference"]
+    with pytest.raises(ValueError, match="no difference rows"):
+        differences_beside_observed(no_differences, synthetic["prevalence"])
+
+
 def test_report_draws_partner_year_figure_and_effects_figure(tmp_path):
     results = write_synthetic_results(tmp_path / "results", seed=1, n_documents=60)
     written = build_report(results, tmp_path / "out", formats=("png",))
     names = {p.name for p in written}
-    assert {"prevalence_partner_year.png", "effects.png", "prevalence_partner_year_document.csv",
+    assert {"prevalence_partner_year.png", "effects.png", "effects_difference.png",
+            "prevalence_partner_year_document.csv",
             "prevalence_partner_year_passage.tex", "prevalence_partner_year_passage.md"} <= names
     manifest = json.loads((tmp_path / "out" / "MANIFEST.json").read_text(encoding="utf-8"))
     assert manifest["edits"] is None

@@ -529,6 +529,16 @@ class PrevalenceConfig(_Section):
         Coverage of the intervals.
     regression : bool
         Fit the fractional-logit regression of theme share on group and year.
+    year_effect : {"smooth", "linear", "categorical"}
+        How year enters the regression: a cubic B-spline with at most four
+        degrees of freedom (stm's ``s(year)``; fewer with fewer years), one
+        slope, or one level per year.
+    compare : tuple of str
+        Groups whose expected shares the regression compares pairwise
+        (differences with intervals); empty: the ``n_compare`` groups with
+        the most documents.
+    n_compare : int
+        Groups compared when ``compare`` is empty (0: no differences).
     """
 
     section = "prevalence"
@@ -538,6 +548,9 @@ class PrevalenceConfig(_Section):
     min_group_size: int = setting(5, ge=1, le=1_000_000)
     ci: float = setting(0.95, ge=0.5, lt=1.0)
     regression: bool = True
+    year_effect: str = setting("smooth", choices=("smooth", "linear", "categorical"))
+    compare: tuple[str, ...] = ()
+    n_compare: int = setting(4, ge=0, le=100)
 
     def _check(self) -> None:
         if not self.group_column.strip() or "+" in self.group_column:

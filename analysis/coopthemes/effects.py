@@ -15,7 +15,17 @@ Besides the coefficients (logit scale, against a reference level), the table
 gives for each level of a categorical covariate the *expected share*: the
 passage-weighted mean predicted share if every document in the estimation
 sample had that level, other covariates as observed, with a delta-method
-interval computed on the logit scale.
+interval computed on the logit scale. As in stm's ``plot.estimateEffect``,
+it also gives:
+
+- *differences* between levels of the group (``method = "difference"``):
+  the difference of two expected shares, with a delta-method interval from
+  the model's covariance (per comparison, not adjusted for multiplicity);
+- a *year effect* as stm's ``s(year)``: year enters as a cubic B-spline
+  with at most :data:`SMOOTH_DF` degrees of freedom (fewer with fewer
+  distinct years; with two years it is linear), and the expected share is
+  given for every year from the first to the last. A linear year gives the
+  same per-year curve; a categorical year one share per observed year.
 """
 
 from __future__ import annotations
@@ -35,7 +45,7 @@ from tqdm.auto import tqdm
 from .prevalence import document_groups, excluded_counts, theme_counts_by_document
 from .schema import validate_documents
 
-__all__ = ["EFFECT_COLUMNS", "QUANTITIES", "YEAR_AS", "estimate_effects"]
+__all__ = ["EFFECT_COLUMNS", "QUANTITIES", "SMOOTH_DF", "YEAR_AS", "contrast_levels", "estimate_effects"]
 
 #: Columns of the table returned by :func:`estimate_effects`.
 EFFECT_COLUMNS = (
@@ -52,11 +62,15 @@ EFFECT_COLUMNS = (
 )
 
 #: Kinds of rows: model coefficients (logit scale), expected shares per
-#: level, and one row per theme that could not be fitted.
-QUANTITIES = ("coefficient", "expected_share", "skipped")
+#: level (and per year), differences of two levels' expected shares, and one
+#: row per theme that could not be fitted.
+QUANTITIES = ("coefficient", "expected_share", "difference", "skipped")
 
 #: How ``year`` enters the model.
-YEAR_AS = ("categorical", "linear")
+YEAR_AS = ("categorical", "linear", "smooth")
+
+#: Most degrees of freedom of the smooth year effect (cubic B-spline).
+SMOOTH_DF = 4
 
 
 _EMPTIED = "no document left with this level after removing separated levels; not estimable"
@@ -71,6 +85,40 @@ class _Design:
     linear: tuple[str, ...]
     centre: dict[str, float]
     labels: dict[str, np.ndarray]  # categorical term -> level of each row, as text
+    spline: dict[str, tuple[np.ndarray, int]]  # smooth term -> (knots, degree)
+    span: dict[str, tuple[int, int]]  # numeric term -> first and last value
+
+    def basis(self, term: str, values: np.ndarray) -> np.ndarray:
+        """Columns of a numeric term at ``values``: centred value, or B-spline basis without its first function."""
+        if term in self.spline:
+            from scipy.interpolate import BSpline
+
+            knots, degree = self.spline[term]
+            x = np.clip(np.asarray(values, dtype=np.float64), knots[0], knots[-1])
+            return BSpline.design_matrix(x, knots, degree).toarray()[:, 1:]
+        return (np.asarray(values, dtype=np.float64) - self.centre[term])[:, None]
+
+    def names(self, term: str) -> list[str]:
+        if term in self.spline:
+            knots, degree = self.spline[term]
+            return [f"{term}:bs{j}" for j in range(1, len(knots) - degree - 1)]
+        return [term]
+
+
+def _spline_knots(values: np.ndarray) -> tuple[np.ndarray, int] | None:
+    """Knots of a cubic (or lower) B-spline with at most :data:`SMOOTH_DF` degrees of freedom; None: linear.
+
+    Interior knots sit at quantiles of the distinct values, so that a decade
+    with one busy year bends where the years are.
+    """
+    distinct = np.unique(values)
+    df = min(SMOOTH_DF, len(distinct) - 1)
+    if df < 2:
+        return None
+    degree = min(3, df)
+    inner = np.quantile(distinct, np.linspace(0.0, 1.0, df - degree + 2)[1:-1])
+    lo, hi = float(distinct[0]), float(distinct[-1])
+    return np.concatenate([[lo] * (degree + 1), inner, [hi] * (degree + 1)]), degree
 
 
 def _build_design(
@@ -82,15 +130,20 @@ def _build_design(
 ) -> _Design:
     rows = document_groups(passages, by=terms, group_columns=documents)
     rows = rows.assign(n_passages=rows["doc_id"].map(totals).astype("int64"))
-    linear = ("year",) if year_as == "linear" and "year" in terms else ()
-    centre = {}
+    linear = ("year",) if year_as in ("linear", "smooth") and "year" in terms else ()
+    centre, spline, span = {}, {}, {}
     for term in linear:
         values = pd.to_numeric(rows[term]).astype("float64")
         rows[term] = values
         centre[term] = float(values.mean()) if len(values) else 0.0
+        if len(values):
+            span[term] = (int(values.min()), int(values.max()))
+        knots = _spline_knots(values.to_numpy()) if year_as == "smooth" and len(values) else None
+        if knots is not None:
+            spline[term] = knots
     categorical = tuple(t for t in terms if t not in linear)
     labels = {t: rows[t].astype(str).to_numpy(dtype=object) for t in categorical}
-    return _Design(rows, categorical, linear, centre, labels)
+    return _Design(rows, categorical, linear, centre, labels, spline, span)
 
 
 def _separated_levels(
@@ -119,11 +172,11 @@ def _separated_levels(
 
 
 def _matrix(
-    design: _Design, active: np.ndarray, *, fixed: tuple[str, str] | None = None
+    design: _Design, active: np.ndarray, *, fixed: tuple[str, object] | None = None
 ) -> tuple[np.ndarray, list[str]]:
-    """Design matrix (n_active, n_params): intercept, treatment dummies, centred linear terms.
+    """Design matrix (n_active, n_params): intercept, treatment dummies, numeric terms' columns.
 
-    ``fixed=(term, level)`` sets that categorical term to one level in every row.
+    ``fixed=(term, level)`` sets that term (categorical or numeric) to one value in every row.
     """
     rows = design.rows.loc[active]
     columns, names = [np.ones(len(rows))], ["Intercept"]
@@ -136,8 +189,11 @@ def _matrix(
             columns.append((labels == level).astype(np.float64))
             names.append(f"{term}={level}")
     for term in design.linear:
-        columns.append(rows[term].to_numpy(dtype=np.float64) - design.centre[term])
-        names.append(term)
+        values = rows[term].to_numpy(dtype=np.float64)
+        if fixed is not None and fixed[0] == term:
+            values = np.full(len(values), float(fixed[1]))
+        columns.extend(design.basis(term, values).T)
+        names.extend(design.names(term))
     return np.column_stack(columns), names
 
 
@@ -162,19 +218,31 @@ def _fit(hits: np.ndarray, w: np.ndarray, X: np.ndarray, doc_ids: np.ndarray):
 
 
 def _expected_share(
-    result, design: _Design, active: np.ndarray, w: np.ndarray, term: str, level: str
-) -> tuple[float, float]:
-    """Passage-weighted mean predicted share with ``term`` set to ``level``, and its SE.
+    result, design: _Design, active: np.ndarray, w: np.ndarray, term: str, level
+) -> tuple[float, np.ndarray]:
+    """Passage-weighted mean predicted share with ``term`` set to ``level``, and its gradient in the parameters.
 
-    The standard error is the delta-method one from the model's covariance.
+    The delta-method variance of any linear combination of such shares is
+    ``g' V g`` with ``V`` the model's (clustered) covariance.
     """
     X, _ = _matrix(design, active, fixed=(term, level))
-    beta, cov = np.asarray(result.params), np.asarray(result.cov_params())
-    mu = expit(X @ beta)
+    mu = expit(X @ np.asarray(result.params))
     weights = w / w.sum()
-    share = float(weights @ mu)
-    grad = (weights * mu * (1.0 - mu)) @ X
-    return share, float(np.sqrt(max(grad @ cov @ grad, 0.0)))
+    return float(weights @ mu), (weights * mu * (1.0 - mu)) @ X
+
+
+def _delta_se(result, grad: np.ndarray) -> float:
+    return float(np.sqrt(max(grad @ np.asarray(result.cov_params()) @ grad, 0.0)))
+
+
+def _share_row(theme, result, design, active, w, term, level, name, z, n_docs) -> dict:
+    """An expected share with its delta-method interval, computed on the logit scale (stays in [0, 1])."""
+    share, grad = _expected_share(result, design, active, w, term, level)
+    se = _delta_se(result, grad)
+    half = z * se / (share * (1.0 - share)) if 0.0 < share < 1.0 else np.inf
+    centre = logit(min(max(share, 1e-300), 1 - 1e-16))
+    return _row(theme, "expected_share", name, n_docs, estimate=share, std_error=se,
+                ci_low=float(expit(centre - half)), ci_high=float(expit(centre + half)))
 
 
 def _row(theme: str, quantity: str, term, n_docs: int, note=pd.NA, **values) -> dict:
@@ -228,21 +296,35 @@ def _share_rows(theme, result, design, active, w, dropped, z, n_docs) -> list[di
             if level not in set(labels[active]):
                 rows.append(_row(theme, "expected_share", name, n_docs, _EMPTIED))
                 continue
-            share, se = _expected_share(result, design, active, w, term, level)
-            half = z * se / (share * (1.0 - share)) if 0.0 < share < 1.0 else np.inf
-            centre = logit(min(max(share, 1e-300), 1 - 1e-16))
-            rows.append(
-                _row(
-                    theme,
-                    "expected_share",
-                    name,
-                    n_docs,
-                    estimate=share,
-                    std_error=se,
-                    ci_low=float(expit(centre - half)),
-                    ci_high=float(expit(centre + half)),
-                )
-            )
+            rows.append(_share_row(theme, result, design, active, w, term, level, name, z, n_docs))
+    for term in design.linear:  # the year effect: every year from the first to the last
+        first, last = design.span[term]
+        rows.extend(_share_row(theme, result, design, active, w, term, float(value), f"{term}={value}", z, n_docs)
+                    for value in range(first, last + 1))
+    return rows
+
+
+def _difference_rows(theme, result, design, active, w, dropped, contrasts, z, n_docs) -> list[dict]:
+    """Differences of two levels' expected shares, with delta-method (Wald) intervals and p-values."""
+    rows = []
+    separated = {f"{t}={lv}" for t, lv, _ in dropped}
+    for a, b in contrasts:
+        name = f"{a} - {b}"
+        missing = []
+        for side in (a, b):
+            term, level = side.split("=", 1)
+            if side in separated:
+                missing.append(f"{side} is separated (every document has the same share)")
+            elif term not in design.labels or level not in set(design.labels[term][active]):
+                missing.append(f"{side} has no document in the fit")
+        if missing:
+            rows.append(_row(theme, "difference", name, n_docs, "; ".join(missing) + "; not estimable"))
+            continue
+        (sa, ga), (sb, gb) = (_expected_share(result, design, active, w, *side.split("=", 1)) for side in (a, b))
+        diff, se = sa - sb, _delta_se(result, ga - gb)
+        p_value = float(2.0 * stats.norm.sf(abs(diff) / se)) if se > 0 else np.nan
+        rows.append(_row(theme, "difference", name, n_docs, estimate=diff, std_error=se,
+                         ci_low=max(-1.0, diff - z * se), ci_high=min(1.0, diff + z * se), p_value=p_value))
     return rows
 
 
@@ -273,7 +355,8 @@ def _unestimable_rows(theme, design, active, dropped, n_docs) -> list[dict]:
     return rows
 
 
-def _theme_rows(theme: str, design: _Design, hits: np.ndarray, z: float) -> list[dict]:
+def _theme_rows(theme: str, design: _Design, hits: np.ndarray, z: float,
+                contrasts: Sequence[tuple[str, str]] = ()) -> list[dict]:
     """Fit one theme from its passages per row; an unfittable theme gives one ``skipped`` row."""
     w = design.rows["n_passages"].to_numpy(dtype=np.int64)
     doc_ids = design.rows["doc_id"].to_numpy()
@@ -295,7 +378,8 @@ def _theme_rows(theme: str, design: _Design, hits: np.ndarray, z: float) -> list
     rows = _coefficient_rows(theme, result, names, z, n_docs, notes)
     rows += _unestimable_rows(theme, design, active, dropped, n_docs)
     weights = w[active].astype(np.float64)
-    return rows + _share_rows(theme, result, design, active, weights, dropped, z, n_docs)
+    rows += _share_rows(theme, result, design, active, weights, dropped, z, n_docs)
+    return rows + _difference_rows(theme, result, design, active, weights, dropped, contrasts, z, n_docs)
 
 
 def _check_options(terms: tuple[str, ...], year_as: str, ci: float) -> None:
@@ -315,6 +399,7 @@ def estimate_effects(
     formula_terms: Sequence[str] = ("partner", "year"),
     themes: Sequence[str] | None = None,
     year_as: str = "categorical",
+    compare: Sequence[str] | int = 4,
     ci: float = 0.95,
 ) -> pd.DataFrame:
     """Fit, per theme, a fractional logit of document theme share on covariates.
@@ -337,9 +422,18 @@ def estimate_effects(
         fitted rows.
     themes : sequence of str, optional
         Themes to fit; default every (non-outlier) theme, sorted.
-    year_as : {"categorical", "linear"}, default "categorical"
+    year_as : {"categorical", "linear", "smooth"}, default "categorical"
         ``"linear"`` fits one slope per year (logit scale), year centred at
-        its mean.
+        its mean; ``"smooth"`` a cubic B-spline of year with at most
+        :data:`SMOOTH_DF` degrees of freedom (stm's ``s(year)``; coefficient
+        terms ``year:bs1``...). Both give the expected share for every year
+        from the first to the last (terms ``year=2020``...).
+    compare : sequence of str or int, default 4
+        Levels of the group (the first categorical term other than year)
+        whose expected shares are differenced pairwise (``quantity ==
+        "difference"``, term ``"partner=A - partner=B"``): the levels named,
+        in that order, or that many levels with the most documents in the
+        estimation sample (ties by name). 0 or an empty list: none.
     ci : float, default 0.95
         Level of the Wald intervals.
 
@@ -350,8 +444,11 @@ def estimate_effects(
         p_value, n_documents, note``. ``quantity`` is ``"coefficient"``
         (logit scale; ``term`` is ``"Intercept"``, ``"partner=Japan"``,
         ``"year=2020"`` or ``"year"``), ``"expected_share"`` (one row per
-        level of each categorical term, ``term`` e.g. ``"partner=Japan"``) or
-        ``"skipped"`` (a theme absent from the sample, or otherwise not
+        level of each categorical term, ``term`` e.g. ``"partner=Japan"``,
+        and per year of a linear or smooth year), ``"difference"`` (expected
+        share of the first level minus that of the second, with a Wald
+        interval and p-value per comparison, not adjusted for multiplicity)
+        or ``"skipped"`` (a theme absent from the sample, or otherwise not
         estimable; ``note`` says why). A level whose documents all have share
         0 (or 1) is removed from the fit (separation), its coefficient left
         missing and its expected share given as that limit, with a note.
@@ -369,12 +466,33 @@ def estimate_effects(
     if unknown:
         raise ValueError(f"themes: unknown theme(s) {unknown}; known: {available}")
     z = float(stats.norm.ppf(0.5 + ci / 2.0))
+    levels = contrast_levels(design.rows, design.labels, design.categorical, compare)
+    contrasts = [(a, b) for i, a in enumerate(levels) for b in levels[i + 1:]]
     wide = counts.pivot(index="doc_id", columns="theme", values="n")
     rows: list[dict] = []
     for theme in tqdm(chosen, disable=not sys.stderr.isatty(), desc="theme effects"):
         hits = design.rows["doc_id"].map(wide[theme]).to_numpy(dtype=np.int64)
-        rows.extend(_theme_rows(theme, design, hits, z))
+        rows.extend(_theme_rows(theme, design, hits, z, contrasts))
     return _assemble(rows, passages, documents, terms)
+
+
+def contrast_levels(rows: pd.DataFrame, labels: dict[str, np.ndarray], categorical: Sequence[str],
+                    compare: Sequence[str] | int) -> list[str]:
+    """The group's levels to difference pairwise, as terms (``partner=Japan``); see :func:`estimate_effects`."""
+    groups = [t for t in categorical if t != "year"]
+    if not groups or isinstance(compare, int) and compare < 2:
+        return []
+    term, values = groups[0], labels[groups[0]]
+    documents = pd.Series(rows["doc_id"].to_numpy()).groupby(values).nunique()
+    if isinstance(compare, int):
+        ranked = sorted(documents.index, key=lambda level: (-int(documents[level]), str(level)))
+        return [f"{term}={level}" for level in ranked[:compare]]
+    named = [str(level) for level in compare]
+    unknown = [level for level in named if level not in documents.index]
+    if unknown:
+        raise ValueError(f"compare: {term} level(s) {unknown} not in the estimation sample; "
+                         f"known: {sorted(map(str, documents.index))}")
+    return [f"{term}={level}" for level in dict.fromkeys(named)] if len(named) >= 2 else []
 
 
 def _assemble(rows: list[dict], passages, documents, terms) -> pd.DataFrame:

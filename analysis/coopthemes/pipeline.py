@@ -365,9 +365,11 @@ def prevalence_stage(assignments, passages, documents, config: RunConfig, *,
 def _effects(assignments, passages, documents, config: RunConfig):
     from .effects import estimate_effects
 
-    terms = (config.prevalence.group_column, "year")
+    p = config.prevalence
+    terms = (p.group_column, "year")
     try:
-        return estimate_effects(assignments, passages, documents, formula_terms=terms)
+        return estimate_effects(assignments, passages, documents, formula_terms=terms, year_as=p.year_effect,
+                                compare=list(p.compare) or p.n_compare, ci=p.ci)
     except ValueError as exc:
         log.warning("regression skipped: %s", exc)
         return None

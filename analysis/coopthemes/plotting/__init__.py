@@ -9,7 +9,7 @@ byte-reproducible files). Plots only read tables; they never save or show.
 
 from ._common import LANGUAGE_NAMES, wrap_label
 from .corpus import corpus_counts, corpus_overview
-from .effects import effects_beside_observed, effects_plot, year_effects_beside_observed
+from .effects import differences_beside_observed, effects_beside_observed, effects_plot, year_effects_beside_observed
 from .prevalence import group_dots, group_year_grid, prevalence_heatmap, prevalence_trend, trend_grid
 from .save import save_figure
 from .style import COLUMN_WIDTH, PAGE_WIDTH, paper_context, palette
@@ -21,6 +21,7 @@ __all__ = [
     "PAGE_WIDTH",
     "corpus_counts",
     "corpus_overview",
+    "differences_beside_observed",
     "effects_beside_observed",
     "effects_plot",
     "group_dots",

@@ -19,7 +19,7 @@ from ..schema import select_prevalence
 from ._common import TEXT_GREY, theme_order, wrap_label
 from .style import PAGE_WIDTH, palette
 
-__all__ = ["effects_beside_observed", "effects_plot", "year_effects_beside_observed"]
+__all__ = ["differences_beside_observed", "effects_beside_observed", "effects_plot", "year_effects_beside_observed"]
 
 #: Colours of the model's estimate and of the observed share.
 MODEL_COLOR = "#0072B2"
@@ -334,4 +334,133 @@ def year_effects_beside_observed(
     if small_years:
         handles.append(Patch(facecolor=SMALL_SHADE, edgecolor="none", label="small sample (few documents)"))
     fig.legend(handles=handles, loc="outside upper center", ncols=len(handles))
+    return fig
+
+
+def _difference_panel(ax: Axes, model: pd.DataFrame, observed: dict[str, tuple[float, str]],
+                      themes: Sequence[str], small: bool) -> None:
+    """One pair: the model's difference (filled, interval) above the observed difference (hollow), counts right."""
+    position = {t: i for i, t in enumerate(themes)}
+    if small:
+        ax.set_facecolor(SMALL_SHADE)
+    ax.axvline(0.0, color=TEXT_GREY, linewidth=0.6, linestyle="--")
+    part = model[model["theme"].isin(position)]
+    if not part.empty:
+        y = part["theme"].map(position).to_numpy(dtype=float) - 0.17
+        est = part["estimate"].to_numpy(dtype=float) * 100.0
+        err = np.vstack([est - part["ci_low"].to_numpy(dtype=float) * 100.0,
+                         part["ci_high"].to_numpy(dtype=float) * 100.0 - est])
+        ax.errorbar(est, y, xerr=np.maximum(err, 0), fmt="o", color=MODEL_COLOR, markersize=3, elinewidth=0.8,
+                    capsize=0)
+    for theme in themes:
+        if theme not in observed:
+            continue
+        diff, counts = observed[theme]
+        ax.plot([diff * 100.0], [position[theme] + 0.17], "o", color=OBSERVED_COLOR, markerfacecolor="white",
+                markersize=3)
+        ax.annotate(counts, xy=(1.0, position[theme] + 0.17), xycoords=("axes fraction", "data"), xytext=(2, 0),
+                    textcoords="offset points", ha="left", va="center", fontsize=5.5, color=TEXT_GREY,
+                    annotation_clip=False)
+    ax.set_ylim(len(themes) - 0.5, -0.5)
+    ax.grid(axis="x", color="#DDDDDD")
+    ax.set_axisbelow(True)
+
+
+def differences_beside_observed(
+    effects: pd.DataFrame,
+    prevalence: pd.DataFrame,
+    *,
+    group: str = "partner",
+    unit: str = "passage",
+    max_pairs: int = 6,
+    ncols: int = 2,
+    label_width: int = 26,
+    fig: Figure | None = None,
+) -> Figure:
+    """Differences between groups' expected shares (stm's ``method = "difference"``), beside the observed ones.
+
+    One panel per pair of groups ("Japan - China"): for each theme the
+    regression's difference of expected shares in percentage points with its
+    95% interval (per comparison, not adjusted for multiplicity), above the
+    difference of the shares observed in the two groups' passages, with the
+    counts behind it (``nA/NA - nB/NB``). A pair with a group smaller than
+    the run's minimum is shaded and flagged in its title.
+
+    Parameters
+    ----------
+    effects : DataFrame
+        The ``effects`` table (``quantity == "difference"`` rows, terms
+        ``<group>=<A> - <group>=<B>``).
+    prevalence : DataFrame
+        The long ``prevalence`` table (``breakdown == group`` rows).
+    group : str
+        The grouping column of the regression.
+    unit : {"passage", "document"}
+        Observed shares to difference; the regression models passage shares.
+    max_pairs : int
+        Pairs drawn, in the table's order.
+    ncols : int
+        Panels per row at most.
+    label_width : int
+        Theme labels wrap at this many characters.
+    fig : Figure, optional
+
+    Returns
+    -------
+    Figure
+    """
+    rows, _ = _effect_rows(effects, "difference", None)
+    prefix = f"{group}="
+    pairs = []
+    for term in dict.fromkeys(rows["term"].astype(str)):
+        a, sep, b = term.partition(" - ")
+        if sep and a.startswith(prefix) and b.startswith(prefix):
+            pairs.append((term, a[len(prefix):], b[len(prefix):]))
+    if not pairs:
+        raise ValueError(f"effects: no differences between levels of {group}")
+    pairs = pairs[:max_pairs]
+    observed_rows = _observed_rows(prevalence, group, unit)
+    doc_rows = _observed_rows(prevalence, group, "document") if unit != "document" else observed_rows
+    documents = doc_rows.groupby("_group")["n_group"].max()
+    small = doc_rows.groupby("_group")["small_group"].max()
+    levels = sorted({lv for _, a, b in pairs for lv in (a, b)})
+    model = rows.assign(theme=rows["theme"].astype(str))
+    themes = theme_order(observed_rows[observed_rows["_group"].isin(levels)])
+    themes = [t for t in themes if t in set(model["theme"])] or sorted(set(model["theme"]))
+    ncols = min(ncols, len(pairs))
+    nrows = math.ceil(len(pairs) / ncols)
+    height = nrows * (0.3 * len(themes) + 0.75) + 0.8
+    fig = plt.figure(figsize=(PAGE_WIDTH, height)) if fig is None else fig
+    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
+    by_group = {g: part.set_index("theme") for g, part in observed_rows.groupby("_group", sort=True)}
+    any_small = False
+    for ax, (term, a, b) in zip(axes.flat, pairs):
+        observed = {}
+        if a in by_group and b in by_group:
+            for theme in themes:
+                if theme in by_group[a].index and theme in by_group[b].index:
+                    ra, rb = by_group[a].loc[theme], by_group[b].loc[theme]
+                    observed[theme] = (float(ra["share"]) - float(rb["share"]),
+                                       f"{int(ra['n'])}/{int(ra['n_group'])} - {int(rb['n'])}/{int(rb['n_group'])}")
+        flagged = bool(small.get(a, False)) or bool(small.get(b, False))
+        any_small |= flagged
+        _difference_panel(ax, model[model["term"].astype(str) == term], observed, themes, flagged)
+        na, nb = int(documents.get(a, 0)), int(documents.get(b, 0))
+        ax.set_title(f"{a} - {b}\n{na} and {nb} documents" + (", small sample" if flagged else ""), fontsize=7,
+                     loc="left", color="#A01010" if flagged else "black")
+    for index, ax in enumerate(axes.flat):
+        if index >= len(pairs):
+            ax.set_visible(False)
+            axes.flat[index - ncols].tick_params(labelbottom=True)
+    axes[0, 0].set_yticks(range(len(themes)), [wrap_label(t, width=label_width, max_lines=2) for t in themes])
+    fig.supxlabel("Difference in share of passages (percentage points), 95% interval per comparison", fontsize=8)
+    handles = [
+        Line2D([], [], color=MODEL_COLOR, marker="o", markersize=3, label="model: difference of expected shares"),
+        Line2D([], [], color=OBSERVED_COLOR, marker="o", markersize=3, markerfacecolor="white", linestyle="none",
+               label="observed difference (n/N - n/N passages at right)"),
+    ]
+    if any_small:
+        handles.append(Patch(facecolor=SMALL_SHADE, edgecolor="none", label="small sample (few documents)"))
+    fig.legend(handles=handles, loc="outside upper center", ncols=len(handles),
+               title=group.replace("_", " ").capitalize() + " differences")
     return fig

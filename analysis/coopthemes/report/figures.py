@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from ..plotting import (
     PAGE_WIDTH,
     corpus_overview,
+    differences_beside_observed,
     effects_beside_observed,
     effects_plot,
     group_dots,
@@ -161,6 +162,20 @@ def effects_figure(results) -> Figure:
         raise Skip("the regression estimated nothing")
     size = (PAGE_WIDTH * 0.62, 0.45 * max(drawable["theme"].nunique(), 1) + 0.9)
     return _on_axes(size, lambda ax: effects_plot(effects, quantity="coefficient", ax=ax))
+
+
+@figure("effects_difference")
+def effects_difference_figure(results) -> Figure:
+    """Differences between groups' expected shares from the regression, beside the observed differences."""
+    effects = flag_unstable(results, results.tables.get("effects"))
+    if effects is None or "quantity" not in effects.columns:
+        raise Skip("no regression in this run")
+    drawable = effects.dropna(subset=["estimate", "ci_low", "ci_high"])
+    if drawable[drawable["quantity"] == "difference"].empty:
+        raise Skip("the regression estimated no difference between groups")
+    group = group_of(results)
+    prevalence = prevalence_rows(results, Breakdown((group,)), unit="passage")
+    return differences_beside_observed(effects, prevalence, group=group, unit="passage")
 
 
 @figure("effects_year")

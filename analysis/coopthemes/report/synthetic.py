@@ -219,7 +219,7 @@ def _prevalence(kept: pd.DataFrame, *, min_group_size: int) -> pd.DataFrame:
 
 
 def _effects(kept: pd.DataFrame) -> pd.DataFrame:
-    """Passage share per partner (expected_share) and log-odds contrasts to China (coefficient)."""
+    """Passage share per partner (expected_share), log-odds contrasts to China (coefficient), differences."""
     data = _with_groups(kept, ("partner",))
     rows = []
     for theme in sorted(t[1] for t in THEMES):
@@ -242,6 +242,15 @@ def _effects(kept: pd.DataFrame) -> pd.DataFrame:
             rows.append({"theme": theme, "quantity": "expected_share", "term": f"partner={p}", "estimate": a / n,
                          "std_error": math.sqrt(a / n * (1 - a / n) / n), "ci_low": low, "ci_high": high,
                          "p_value": math.nan, "n_documents": n_docs, "note": pd.NA})
+        for i, a in enumerate(PARTNERS):  # differences of shares, Wald intervals
+            for b in PARTNERS[i + 1:]:
+                (ha, na), (hb, nb) = counts[a], counts[b]
+                est = ha / na - hb / nb
+                se = math.sqrt(ha / na * (1 - ha / na) / na + hb / nb * (1 - hb / nb) / nb) or 1e-9
+                rows.append({"theme": theme, "quantity": "difference", "term": f"partner={a} - partner={b}",
+                             "estimate": est, "std_error": se, "ci_low": est - 1.959964 * se,
+                             "ci_high": est + 1.959964 * se, "p_value": math.erfc(abs(est / se) / math.sqrt(2)),
+                             "n_documents": n_docs, "note": pd.NA})
     return pd.DataFrame(rows).astype({"note": "string", "p_value": "float64"})
 
 

@@ -99,5 +99,6 @@ def effects(results) -> Iterator[TableOut]:
     if data is None:
         raise Skip("no regression in this run")
     yield TableOut("effects", effects_table(data),
-                   f"Regression of theme share on {group_of(results)} and year: coefficients (logit scale) "
-                   "and expected shares (proportions), with 95% intervals.")
+                   f"Regression of theme share on {group_of(results)} and year: coefficients (logit scale), "
+                   "expected shares per group and per year, and differences between groups (proportions), "
+                   "with 95% intervals (differences per comparison, not adjusted for multiplicity).")
