@@ -206,3 +206,21 @@ def test_whole_run_gives_identical_tables_with_one_or_two_threads_and_without_av
     assert len(files) > 20
     for rel in files:
         assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), rel
+
+
+def test_vote_from_candidates_found_once_equals_a_search_of_the_labelled_rows():
+    """The extension's votes reuse one neighbour search for every fit; the themes must not change."""
+    from coopthemes.themes.model import vote
+    from coopthemes.themes.numerics import canonical, nearest
+
+    rng = np.random.default_rng(11)
+    ref = canonical(rng.normal(size=(300, 16)).astype(np.float32))
+    ref[150:160] = ref[140:150]  # exact ties, settled by index
+    new = np.vstack([canonical(rng.normal(size=(120, 16)).astype(np.float32)), ref[140:145]])
+    candidates = nearest(new, ref, 20)
+    for share_unlabelled in (0.0, 0.5, 0.97):  # with most rows unlabelled the candidates run short
+        labels = rng.integers(0, 6, size=300)
+        labels[rng.random(300) < share_unlabelled] = -1
+        expected = vote(new, ref, labels, 5)
+        assert np.array_equal(vote(new, ref, labels, 5, candidates), expected)
+    assert np.array_equal(vote(new, ref, np.full(300, -1), 5, candidates), np.full(new.shape[0], -1))

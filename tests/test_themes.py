@@ -208,6 +208,19 @@ def test_segmented_strings_round_trip_through_the_analyzer():
     assert split_tokens(docs[0]) == ["tội phạm mạng", "gia tăng"]
 
 
+def test_segmentation_in_worker_processes_gives_the_same_strings(monkeypatch):
+    from coopthemes.themes import tokenize
+
+    texts = ["Tội phạm mạng gia tăng ở Hà Nội.", "La police a-t-elle coopéré ?", "Police training in Hanoi.",
+             "Bộ Công an hợp tác với Nhật Bản về đào tạo."] * 5
+    languages = ["vi", "fr", "en", "vi"] * 5
+    alone = segment_all(texts, languages)
+    monkeypatch.setattr(tokenize, "PARALLEL_SEGMENT_FROM", 2)
+    assert segment_all(texts, languages, n_jobs=2) == alone
+    with pytest.raises(ValueError, match="differ in length"):
+        segment_all(texts, languages[:-1], n_jobs=2)
+
+
 # -- the model ----------------------------------------------------------------
 
 def test_auto_cluster_size_scales_with_the_corpus():

@@ -150,18 +150,52 @@ def smooth(labels: np.ndarray, neighbours: np.ndarray, similarities: np.ndarray,
     return labels
 
 
-def vote(Q_new: np.ndarray, Q_ref: np.ndarray, labels_ref: np.ndarray, k: int) -> np.ndarray:
+def _labelled_nearest(Q_new, Q_ref, labels_ref, labelled, k, candidates):
+    """The ``k`` nearest labelled reference rows (reference indices, similarities), ties by index.
+
+    From ``candidates`` (each new row's nearest reference rows, labelled or
+    not, as :func:`nearest` gives them) where they hold ``k`` labelled rows,
+    searching the labelled rows again for the others: the same rows as a
+    search of the labelled rows alone, in the same order.
+    """
+    k = min(k, labelled.size)
+    if candidates is None:
+        idx, sim = nearest(Q_new, Q_ref[labelled], k)
+        return labelled[idx], sim
+    cidx, csim = candidates
+    ok = labels_ref[cidx] >= 0
+    take = ok & (np.cumsum(ok, axis=1) <= k)
+    full = take.sum(axis=1) == k
+    idx = np.zeros((Q_new.shape[0], k), dtype=np.int64)
+    sim = np.zeros((Q_new.shape[0], k), dtype=np.float64)
+    idx[full] = cidx[full][take[full]].reshape(-1, k)
+    sim[full] = csim[full][take[full]].reshape(-1, k)
+    rest = np.flatnonzero(~full)
+    if rest.size:
+        r_idx, sim[rest] = nearest(Q_new[rest], Q_ref[labelled], k)
+        idx[rest] = labelled[r_idx]
+    return idx, sim
+
+
+#: Nearest fitted passages found once per passage left out of the fit, in vote's neighbours.
+VOTE_DEPTH = 4
+
+
+def vote(Q_new: np.ndarray, Q_ref: np.ndarray, labels_ref: np.ndarray, k: int,
+         candidates: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Theme of each new row by a similarity-weighted vote of its ``k`` nearest labelled reference rows.
 
     Reference rows without a theme (-1) do not vote; a row whose neighbours
-    all lack one stays -1. Ties go to the smaller theme id.
+    all lack one stays -1. Ties go to the smaller theme id. ``candidates``
+    (``nearest(Q_new, Q_ref, K)`` for some ``K >= k``, found once for several
+    votes on the same rows) only saves time: the result is the same.
     """
     labelled = np.flatnonzero(labels_ref >= 0)
     out = np.full(Q_new.shape[0], -1, dtype=np.int64)
     if Q_new.shape[0] == 0 or labelled.size == 0:
         return out
-    idx, sim = nearest(Q_new, Q_ref[labelled], k)
-    neighbour_labels = labels_ref[labelled][idx]
+    idx, sim = _labelled_nearest(Q_new, Q_ref, labels_ref, labelled, k, candidates)
+    neighbour_labels = labels_ref[idx]
     n_themes = int(labels_ref.max()) + 1
     weights = np.zeros((Q_new.shape[0], n_themes))
     for j in range(idx.shape[1]):  # a fixed order of additions
@@ -262,7 +296,8 @@ class ThemeModel:
         o = self.options
         self.centring_ = LanguageCentering().fit(X0, languages) if o.align else None
         Q = self._grid(X0, languages)
-        self.tokens_ = segment_all(texts, languages, extra_stop_words=o.extra_stop_words)
+        self.tokens_ = segment_all(texts, languages, extra_stop_words=o.extra_stop_words,
+                                   n_jobs=o.n_jobs or os.cpu_count() or 1)
         eligible = np.ones(len(texts), dtype=bool) if fit_on is None else np.asarray(fit_on, dtype=bool).copy()
         mcs = o.min_cluster_size or auto_min_cluster_size(
             min(int(eligible.sum()), o.max_fit_passages or len(texts)))
@@ -287,13 +322,16 @@ class ThemeModel:
         n_found = int(consensus.labels.max()) + 1 if (consensus.labels >= 0).any() else 0
         fit_centres = theme_centres(Q[fit_idx], consensus.labels, n_found)
 
+        rest = np.setdiff1d(np.flatnonzero(free), fit_idx)
+        candidates = nearest(Q[rest], Q[fit_idx], VOTE_DEPTH * o.n_neighbors) if rest.size else None
+
         def settle(labels_fit: np.ndarray) -> np.ndarray:
             """One fit's themes on all passages: outliers reduced, smoothed, extended, outliers reduced."""
             fitted = self._reduce_outliers(Q[fit_idx], labels_fit, fit_centres)
             fitted = smooth(fitted, consensus.neighbours, consensus.similarities, rounds=o.smoothing_rounds)
-            return self._reduce_outliers(Q, self._extend(Q, fit_idx, fitted, free), centres, free)
+            return self._reduce_outliers(Q, self._extend(Q, fit_idx, fitted, free, candidates), centres, free)
 
-        raw = self._extend(Q, fit_idx, consensus.labels, free)
+        raw = self._extend(Q, fit_idx, consensus.labels, free, candidates)
         centres = theme_centres(Q, raw, n_found)
         discovered = settle(consensus.labels)
         runs = [settle(r) for r in consensus.run_themes]
@@ -378,13 +416,18 @@ class ThemeModel:
             codebook_of.append(j)
         return number, codebook_of
 
-    def _extend(self, Q: np.ndarray, fit_idx: np.ndarray, labels_fit: np.ndarray, free: np.ndarray) -> np.ndarray:
-        """Themes of the free passages (no codebook theme): fitted ones as fitted, the others by vote."""
+    def _extend(self, Q: np.ndarray, fit_idx: np.ndarray, labels_fit: np.ndarray, free: np.ndarray,
+                candidates=None) -> np.ndarray:
+        """Themes of the free passages (no codebook theme): fitted ones as fitted, the others by vote.
+
+        ``candidates``: the other passages' nearest fitted passages (:data:`VOTE_DEPTH` times the
+        vote's neighbours), found once for the votes of the consensus and of every fit.
+        """
         labels = np.full(Q.shape[0], -1, dtype=np.int64)
         labels[fit_idx] = labels_fit
         rest = np.setdiff1d(np.flatnonzero(free), fit_idx)
         if rest.size:
-            labels[rest] = vote(Q[rest], Q[fit_idx], labels_fit, self.options.n_neighbors)
+            labels[rest] = vote(Q[rest], Q[fit_idx], labels_fit, self.options.n_neighbors, candidates)
         return labels
 
     def _reduce_outliers(self, Q: np.ndarray, labels: np.ndarray, centres: np.ndarray,

@@ -114,13 +114,34 @@ def segment(text: str, language: str, *, extra_stop_words: tuple[str, ...] = ())
     return [w for w in words if _keep(w, stops)]
 
 
+def _segment_chunk(texts: Sequence[str], languages: Sequence[str], extra: tuple[str, ...]) -> list[str]:
+    return [
+        " ".join(w.replace(" ", "_") for w in segment(t, lang, extra_stop_words=extra))
+        for t, lang in zip(texts, languages, strict=True)
+    ]
+
+
+#: Passages from which segmentation is shared among worker processes (a worker's start-up costs more below).
+PARALLEL_SEGMENT_FROM = 4000
+
+
 def segment_all(
     texts: Sequence[str],
     languages: Sequence[str],
     *,
     extra_stop_words: Iterable[str] = (),
+    n_jobs: int = 1,
 ) -> list[str]:
     """Segment each passage and encode it as one space-separated string.
+
+    Parameters
+    ----------
+    texts, languages : sequences of str
+    extra_stop_words : iterable of str
+    n_jobs : int
+        Worker processes for large inputs (from :data:`PARALLEL_SEGMENT_FROM`
+        passages); each passage is segmented on its own, so the result does
+        not depend on it.
 
     Returns
     -------
@@ -129,10 +150,17 @@ def segment_all(
         word joined by ``_``; the input of :func:`split_tokens`.
     """
     extra = tuple(sorted(set(extra_stop_words)))
-    return [
-        " ".join(w.replace(" ", "_") for w in segment(t, lang, extra_stop_words=extra))
-        for t, lang in zip(texts, languages, strict=True)
-    ]
+    texts, languages = list(texts), list(languages)
+    if len(texts) != len(languages):
+        raise ValueError("texts and languages differ in length")
+    if n_jobs <= 1 or len(texts) < PARALLEL_SEGMENT_FROM:
+        return _segment_chunk(texts, languages, extra)
+    from joblib import Parallel, delayed
+
+    step = -(-len(texts) // (4 * n_jobs))
+    chunks = Parallel(n_jobs=n_jobs, backend="loky")(
+        delayed(_segment_chunk)(texts[i:i + step], languages[i:i + step], extra) for i in range(0, len(texts), step))
+    return [doc for chunk in chunks for doc in chunk]
 
 
 def split_tokens(document: str) -> list[str]:
