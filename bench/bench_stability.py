@@ -10,7 +10,8 @@ fits in which it reappears (Jaccard overlap of its passages).
 
 Usage::
 
-    python bench/bench_stability.py [--unc-docs 500] [--seeds 5] [--out bench/RESULTS.md]
+    python bench/bench_stability.py [--unc-docs 500] [--seeds 5] [--unc-configs "default config"]
+        [--out bench/RESULTS.md]
 
 Corpora (read from ``../shared/data``): SIB-200 dev (labels ``category``,
 parallel groups ``index_id``) and UNC (labels ``label``, the first N articles).
@@ -96,6 +97,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--unc-docs", type=int, default=500, help="first N UNC articles (0: all)")
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--unc-configs", default=",".join(CONFIGS),
+                        help="configurations fitted on UNC, comma-separated (its fits take minutes each)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
     parser.add_argument("--json", default=str(ROOT / "bench" / "out" / "stability.json"))
     args = parser.parse_args(argv)
@@ -108,7 +111,11 @@ def main(argv=None) -> int:
         cfg = with_overrides(base, corpus={"date_column": date_column}) if date_column else base
         data = load_labelled(spec.pop("path"), cfg, **spec)
         results[corpus] = {}
-        for name, themes in CONFIGS.items():
+        chosen = args.unc_configs.split(",") if corpus.startswith("UNC") else list(CONFIGS)
+        unknown = sorted(set(chosen) - set(CONFIGS))
+        if unknown:
+            parser.error(f"--unc-configs: unknown {unknown}; known: {list(CONFIGS)}")
+        for name, themes in ((n, CONFIGS[n]) for n in chosen):
             m = measure(data, with_overrides(cfg, themes=themes) if themes else cfg, seeds)
             results[corpus][name] = m
             print(corpus, name, json.dumps({k: v for k, v in m.items() if k != "per_theme"}), flush=True)
