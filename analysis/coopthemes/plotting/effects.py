@@ -412,7 +412,8 @@ def differences_beside_observed(
     rows, _ = _effect_rows(effects, "difference", None)
     prefix = f"{group}="
     pairs = []
-    for term in dict.fromkeys(rows["term"].astype(str)):
+    listed = effects.loc[effects["quantity"] == "difference", "term"].dropna().astype(str)  # the table's order
+    for term in (t for t in dict.fromkeys(listed) if t in set(rows["term"].astype(str))):
         a, sep, b = term.partition(" - ")
         if sep and a.startswith(prefix) and b.startswith(prefix):
             pairs.append((term, a[len(prefix):], b[len(prefix):]))
