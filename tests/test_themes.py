@@ -18,7 +18,7 @@ from coopthemes.themes import (
     load_codebook,
 )
 from coopthemes.themes.terms import top_terms_by_language
-from coopthemes.themes.codebook import parse_codebook
+from coopthemes.themes.codebook import codebook_from_dict, codebook_to_dict, parse_codebook
 from coopthemes.themes.tokenize import segment, segment_all, split_tokens
 from conftest import FakeEmbedder
 
@@ -130,6 +130,41 @@ def test_keyword_evidence_ignores_lists_and_needs_the_embedding_to_agree():
     listed = "Areas: training, heroin, rescue, border security, and the fight against drugs along the river"
     assert _sentence_evidence(listed, "en", m, **args) == {1: {"drugs"}}
     assert m.sentence("No keyword here.", "en") == {} and m.sentence("fire", "fr") == {}
+
+
+def test_outside_the_codebooks_context_one_keyword_is_not_evidence():
+    """A lone "visit" in a travel story is not a high-level visit; in a story of cooperation it is."""
+    from coopthemes.themes.labeling import codebook_evidence
+    from coopthemes.themes.numerics import canonical
+
+    themes = [
+        {"id": "visits", "label": "Visits", "descriptions": {"en": "visits"}, "keywords": {"en": ["visit*", "talks"]}},
+        {"id": "fire", "label": "Fire", "descriptions": {"en": "fire"}, "keywords": {"en": ["fire*", "rescue"]}},
+    ]
+    cb = parse_codebook({"context": {"en": ["cooperat*", "police"]}, "themes": themes})
+    texts = ["Tourists visit the old town every summer.",                       # one keyword, no context
+             "The ministers held talks during the visit to Hanoi.",              # two phrases of the theme
+             "The visit deepened cooperation between the two countries.",        # keyword and context
+             "Police chiefs of both countries met in Hanoi.",                    # lead of doc b: context
+             "The delegation will visit the training school next year.",         # body of doc b
+             "Travellers visit the caves by boat."]                              # body of doc c, lead without context
+    documents = ["a", "a2", "a3", "b", "b", "c"]
+    lead = np.array([True, True, True, True, False, False])
+    grid = canonical(np.tile([[1.0, 0.0]], (len(texts), 1)))
+    codebook_grid = canonical(np.array([[1.0, 0.0], [0.0, 1.0]]))
+    ev = codebook_evidence(texts, ["en"] * len(texts), grid, codebook_grid, cb, lead=lead, documents=documents,
+                           lead_rank=1, body_rank=1)
+    assert ev.labels == [(), (0,), (0,), (), (0,), ()]
+    alone = codebook_evidence(texts, ["en"] * len(texts), grid, codebook_grid, cb, lead=lead, lead_rank=1,
+                              body_rank=1)
+    assert alone.labels[4] == ()  # without documents, a passage's own words decide
+    no_context = parse_codebook({"themes": themes})
+    anywhere = codebook_evidence(texts, ["en"] * len(texts), grid, codebook_grid, no_context, lead=lead,
+                                 lead_rank=1, body_rank=1)
+    assert anywhere.labels[0] == (0,) and anywhere.labels[5] == (0,)
+    assert codebook_from_dict(codebook_to_dict(cb)) == cb
+    with pytest.raises(CodebookError, match=r"context\.en: expected a list"):
+        parse_codebook({"context": {"en": "police"}, "themes": _codebook_data()["themes"]})
 
 
 def _codebook_data():

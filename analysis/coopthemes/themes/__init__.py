@@ -72,6 +72,7 @@ def fit_themes(
         passages["language"].fillna("und").tolist(),
         passages["passage_id"].tolist(),
         lead=lead_passages(passages, model.options.codebook_lead_passages),
+        documents=passages["doc_id"].astype(str).tolist() if "doc_id" in passages else None,
         fit_on=fit_on,
         progress=progress,
     )

@@ -34,7 +34,7 @@ _LANG_RE = re.compile(r"^[a-z]{2,3}$")
 _MAX_KEYWORDS = 200
 _MAX_THEMES = 1000
 #: Top-level fields of a codebook file.
-_TOP_FIELDS = ("version", "themes")
+_TOP_FIELDS = ("version", "context", "themes")
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,9 @@ class Codebook:
     themes: tuple[CodebookTheme, ...]
     languages: tuple[str, ...]
     source: str
+    #: Per language, phrases that put a passage in the codebook's domain (see
+    #: :mod:`coopthemes.themes.labeling`); empty: no such requirement.
+    context: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def ids(self) -> list[str]:
@@ -197,7 +200,8 @@ def parse_codebook(data: object, *, languages=None, source="<codebook>") -> Code
     dup = sorted({x for x in labels if labels.count(x) > 1})
     if dup:
         raise CodebookError(f"{source}: duplicate label(s) {dup}")
-    return Codebook(themes=themes, languages=used, source=source)
+    context = _keywords(data.get("context"), f"{source}: context", used)
+    return Codebook(themes=themes, languages=used, source=source, context=context)
 
 
 def load_codebook(path: str | Path | None = None, *, languages=None) -> Codebook:
@@ -230,6 +234,7 @@ def codebook_to_dict(codebook: Codebook) -> dict:
     return {
         "source": codebook.source,
         "languages": list(codebook.languages),
+        "context": {k: list(v) for k, v in sorted(codebook.context.items())},
         "themes": [
             {"id": t.id, "label": t.label, "descriptions": dict(sorted(t.descriptions.items())),
              "keywords": {k: list(v) for k, v in sorted(t.keywords.items())}}
@@ -240,7 +245,8 @@ def codebook_to_dict(codebook: Codebook) -> dict:
 
 def codebook_from_dict(data: dict) -> Codebook:
     """The codebook saved by :func:`codebook_to_dict`."""
-    return parse_codebook({"themes": data["themes"]}, languages=data["languages"], source=data["source"])
+    return parse_codebook({"themes": data["themes"], "context": data.get("context") or {}},
+                          languages=data["languages"], source=data["source"])
 
 
 def seed_words(theme: CodebookTheme) -> list[str]:

@@ -23,6 +23,15 @@ only when both hold:
   codebook vectors centred on their mean so that what every theme shares
   ("cooperation between the two countries") does not decide.
 
+* **the domain**: where the codebook lists ``context`` phrases for the
+  passage's language (cooperation, partners, the security forces: "hợp
+  tác", "bilateral", "police"), a theme whose keywords stand alone in a
+  passage that names none of them needs two different keyword phrases of the
+  theme in the passage. The opening passages of a document (its title and
+  lead) that name one put the whole document in the domain. A single
+  "visit", "university" or "COVID-19" in a tourism, science or sports story
+  is not cooperation on visits, education or the pandemic.
+
 A passage may discuss several codebook themes; it *belongs* to the one with
 the most keyword phrases (then the most similar). An article discusses a
 theme when one of its passages does. Each codebook theme's confidence is the
@@ -64,16 +73,27 @@ class KeywordMatcher:
         self.exact: dict[str, dict[str, list[tuple[int, str, tuple[str, ...], bool]]]] = {}
         self.prefix_words: dict[str, list[tuple[int, str, str]]] = {}
         for t, theme in enumerate(codebook.themes):
-            for lang, words in sorted(theme.keywords.items()):
-                for phrase in words:
-                    prefix = phrase.endswith("*")
-                    tokens = tuple(_tokens(phrase.rstrip("*")))
-                    if not tokens:
-                        continue
-                    if prefix and len(tokens) == 1:
-                        self.prefix_words.setdefault(lang, []).append((t, phrase, tokens[0]))
-                    else:
-                        self.exact.setdefault(lang, {}).setdefault(tokens[0], []).append((t, phrase, tokens, prefix))
+            self._add(t, theme.keywords)
+
+    @classmethod
+    def of_phrases(cls, phrases: dict[str, tuple[str, ...]]) -> KeywordMatcher:
+        """A matcher of one list of phrases per language (reported as theme 0)."""
+        matcher = cls.__new__(cls)
+        matcher.exact, matcher.prefix_words = {}, {}
+        matcher._add(0, phrases)
+        return matcher
+
+    def _add(self, t: int, keywords: dict[str, tuple[str, ...]]) -> None:
+        for lang, words in sorted(keywords.items()):
+            for phrase in words:
+                prefix = phrase.endswith("*")
+                tokens = tuple(_tokens(phrase.rstrip("*")))
+                if not tokens:
+                    continue
+                if prefix and len(tokens) == 1:
+                    self.prefix_words.setdefault(lang, []).append((t, phrase, tokens[0]))
+                else:
+                    self.exact.setdefault(lang, {}).setdefault(tokens[0], []).append((t, phrase, tokens, prefix))
 
     def sentence(self, text: str, language: str | None) -> dict[int, set[str]]:
         """Theme index -> the keyword phrases of that theme found in one sentence."""
@@ -148,6 +168,23 @@ def _sentence_evidence(sentence: str, language: str | None, matcher: KeywordMatc
     return kept
 
 
+def _in_domain(texts, languages, codebook: Codebook, lead: np.ndarray, documents) -> np.ndarray:
+    """Whether each passage, or a lead passage of its document, names a ``context`` phrase of its language.
+
+    A passage in a language without context phrases is always in the domain.
+    """
+    if not codebook.context:
+        return np.ones(len(texts), dtype=bool)
+    domain = KeywordMatcher.of_phrases(codebook.context)
+    own = np.array([lang not in codebook.context or bool(domain.sentence(text, lang))
+                    for text, lang in zip(texts, languages, strict=True)], dtype=bool)
+    if documents is None:
+        return own
+    docs = np.asarray(list(documents), dtype=object)
+    opened = {d for d, ok, first in zip(docs, own, lead) if ok and first}
+    return own | np.array([d in opened for d in docs], dtype=bool)
+
+
 def codebook_evidence(
     texts: Sequence[str],
     languages: Sequence[str],
@@ -156,6 +193,7 @@ def codebook_evidence(
     codebook: Codebook,
     *,
     lead: np.ndarray | None = None,
+    documents: Sequence[str] | None = None,
     lead_rank: int = 3,
     body_rank: int = 0,
     list_themes: int = 3,
@@ -174,6 +212,9 @@ def codebook_evidence(
     codebook : Codebook
     lead : ndarray of bool, optional
         The passages that open their document (title and lead).
+    documents : sequence of str, optional
+        Each passage's document: a lead passage in the codebook's domain puts
+        its whole document there (default: each passage on its own).
     lead_rank, body_rank, list_themes, list_segments, list_item_words : see the module docstring.
     """
     from ..corpus.passages import split_sentences
@@ -184,6 +225,7 @@ def codebook_evidence(
     S = exact_dot(grid, centred)
     order = np.argsort(-S, axis=1, kind="stable")
     lead = np.zeros(len(texts), dtype=bool) if lead is None else np.asarray(lead, dtype=bool)
+    in_domain = _in_domain(texts, languages, codebook, lead, documents)
     labels, phrases = [], []
     for i, (text, lang) in enumerate(zip(texts, languages, strict=True)):
         found: dict[int, set[str]] = {}
@@ -192,6 +234,8 @@ def codebook_evidence(
                                                list_segments=list_segments,
                                                list_item_words=list_item_words).items():
                 found.setdefault(t, set()).update(words)
+        if found and not in_domain[i]:
+            found = {t: words for t, words in found.items() if len(words) >= 2}
         allowed = set(order[i, :(lead_rank if lead[i] else body_rank) + 1].tolist())
         themes = sorted((t for t in found if t in allowed), key=lambda t: (-len(found[t]), -S[i, t], t))
         labels.append(tuple(themes))

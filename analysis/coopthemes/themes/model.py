@@ -261,7 +261,8 @@ class ThemeModel:
         X = np.asarray(embeddings, dtype=np.float64)
         return canonical(self.centring_.centre(X, languages) if self.centring_ is not None else X)
 
-    def fit(self, texts, embeddings, languages, passage_ids, *, lead=None, fit_on=None, progress=None):
+    def fit(self, texts, embeddings, languages, passage_ids, *, lead=None, documents=None, fit_on=None,
+            progress=None):
         """Fit themes on passages.
 
         Parameters
@@ -274,6 +275,9 @@ class ThemeModel:
         lead : ndarray of bool, optional
             The passages that open their document (title and lead), where
             keyword evidence for a codebook theme needs a looser agreement.
+        documents : sequence of str, optional
+            Each passage's document: a lead passage that names the codebook's
+            ``context`` puts its document in the codebook's domain.
         fit_on : ndarray of bool, optional
             The passages the consensus is fitted on (default all); the
             others take the vote of their nearest fitted neighbours.
@@ -305,7 +309,7 @@ class ThemeModel:
         self.codebook_grid_ = (codebook_grid(self.codebook, self.embedder, self.centring_)
                                if self.codebook is not None and o.codebook_mode != "off" else None)
         lead = np.zeros(len(texts), dtype=bool) if lead is None else np.asarray(lead, dtype=bool)
-        coded, evidence = self._codebook_labels(texts, languages, Q, o.min_theme_size, lead)
+        coded, evidence = self._codebook_labels(texts, languages, Q, o.min_theme_size, lead, documents)
         pool = np.flatnonzero((coded == -1) & eligible)
         if pool.size < 3:
             raise ValueError(f"at least 3 passages are needed to fit themes, got {pool.size} to fit on")
@@ -367,7 +371,8 @@ class ThemeModel:
         self._source_dir = None
         return self
 
-    def _codebook_labels(self, texts, languages, Q, min_size, lead) -> tuple[np.ndarray, CodebookEvidence | None]:
+    def _codebook_labels(self, texts, languages, Q, min_size, lead,
+                         documents=None) -> tuple[np.ndarray, CodebookEvidence | None]:
         """Codebook theme each passage belongs to on evidence (-1: none), and the evidence.
 
         Codebook themes that fewer than ``min_size`` passages discuss are dropped.
@@ -377,7 +382,8 @@ class ThemeModel:
             return np.full(n, -1, dtype=np.int64), None
         o = self.options
         ev = codebook_evidence(
-            texts, languages, Q, self.codebook_grid_, self.codebook, lead=lead, lead_rank=o.codebook_lead_rank,
+            texts, languages, Q, self.codebook_grid_, self.codebook, lead=lead, documents=documents,
+            lead_rank=o.codebook_lead_rank,
             body_rank=o.codebook_body_rank, list_themes=o.codebook_list_themes,
             list_segments=o.codebook_list_segments, list_item_words=o.codebook_list_item_words,
         )
