@@ -215,8 +215,10 @@ def test_ctrl_c_ends_in_one_line(tmp_path):
     paragraph = "Officers from Vietnam and Japan reviewed case number {} on drug trafficking routes."
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "big.txt").write_text("\n\n".join(paragraph.format(i) for i in range(40_000)))
+    # as from a terminal: a test runner started in the background ignores SIGINT, and its children would too
     proc = subprocess.Popen([*COMMAND, "corpus", "c", "--out", "out"], cwd=tmp_path, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(6)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=120)
@@ -349,7 +351,8 @@ def test_ctrl_c_while_embedding_keeps_chunks_and_resumes(tmp_path):
     pd.DataFrame({"text": rows}).to_csv(tmp_path / "news.csv", index=False)
     assert cli("corpus", "news.csv", "--out", "c", "-q", cwd=tmp_path).returncode == 0
     proc = subprocess.Popen([*COMMAND, "themes", "c", "--out", "t"], cwd=tmp_path, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     cache = tmp_path / ".cache" / "embeddings"
     deadline = time.time() + 300
     while time.time() < deadline and not list(cache.glob("*/*.json")):
