@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import math
 import textwrap
+from collections.abc import Sequence
 from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..schema import LANGUAGE_NAMES
+from .style import PAGE_WIDTH
 
 __all__ = ["LANGUAGE_NAMES", "wrap_label"]
 
@@ -57,6 +61,29 @@ def theme_order(rows: pd.DataFrame) -> list[str]:
     mean = rows.groupby("theme", sort=True)["share"].mean().fillna(0.0)
     order = sorted(mean.index, key=lambda t: (-float(mean[t]), str(t)))
     return [str(t) for t in order]
+
+
+def panel_grid(panels: Sequence, ncols: int, fig: Figure | None, *, row_height: float, extra: float,
+               name: str) -> tuple[Figure, np.ndarray]:
+    """One panel per item, ``ncols`` to a row, shared axes, ``row_height`` inches a row plus ``extra``.
+
+    ``name`` is the caller, for the error.
+    """
+    if not len(panels) or ncols < 1:
+        raise ValueError(f"{name}: need at least one theme and ncols >= 1")
+    ncols = min(ncols, len(panels))
+    nrows = math.ceil(len(panels) / ncols)
+    fig = plt.figure(figsize=(PAGE_WIDTH, row_height * nrows + extra)) if fig is None else fig
+    return fig, fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
+
+
+def hide_unused_panels(axes: np.ndarray, n_used: int) -> None:
+    """Hide the panels of a grid after the first ``n_used``; the panel above each shows the x tick labels."""
+    ncols = axes.shape[1]
+    for index, ax in enumerate(axes.flat):
+        if index >= n_used:
+            ax.set_visible(False)
+            axes.flat[index - ncols].tick_params(labelbottom=True)
 
 
 def unit_label(unit: str) -> str:

@@ -16,8 +16,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..schema import select_prevalence
-from ._common import TEXT_GREY, theme_order, wrap_label
-from .style import PAGE_WIDTH, palette
+from ._common import TEXT_GREY, hide_unused_panels, panel_grid, theme_order, wrap_label
+from .style import palette
 
 __all__ = ["differences_beside_observed", "effects_beside_observed", "effects_plot", "year_effects_beside_observed"]
 
@@ -123,6 +123,32 @@ def _observed_rows(prevalence: pd.DataFrame, group: str, unit: str) -> pd.DataFr
     return rows.assign(_group=rows[group].astype(str), theme=rows["theme"].astype(str))
 
 
+def _observed_groups(prevalence: pd.DataFrame, group: str, unit: str) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """The observed shares of ``unit``, and each group's documents and small-sample flag."""
+    observed = _observed_rows(prevalence, group, unit)
+    doc_rows = _observed_rows(prevalence, group, "document") if unit != "document" else observed
+    by_group = doc_rows.groupby("_group")
+    return observed, by_group["n_group"].max(), by_group["small_group"].max()
+
+
+def _count_label(ax: Axes, text: str, y: float) -> None:
+    """The counts behind an observed value, just right of the panel at height ``y``."""
+    ax.annotate(text, xy=(1.0, y), xycoords=("axes fraction", "data"), xytext=(2, 0), textcoords="offset points",
+                ha="left", va="center", fontsize=5.5, color=TEXT_GREY, annotation_clip=False)
+
+
+def _legend_handles(model: str, observed: str, small: bool, **observed_style) -> list:
+    """Legend entries: the model (filled), the observed value (hollow), and the shading of small samples."""
+    handles = [
+        Line2D([], [], color=MODEL_COLOR, marker="o", markersize=3, label=model),
+        Line2D([], [], color=OBSERVED_COLOR, marker="o", markersize=3, markerfacecolor="white", label=observed,
+               **observed_style),
+    ]
+    if small:
+        handles.append(Patch(facecolor=SMALL_SHADE, edgecolor="none", label="small sample (few documents)"))
+    return handles
+
+
 def _panel(ax: Axes, model: pd.DataFrame, observed: pd.DataFrame, themes: Sequence[str], small: bool) -> None:
     """One group: the model's expected share (filled) above the observed share (hollow) of each theme, n/N right."""
     position = {t: i for i, t in enumerate(themes)}
@@ -141,9 +167,7 @@ def _panel(ax: Axes, model: pd.DataFrame, observed: pd.DataFrame, themes: Sequen
                     capsize=0)
     for row in observed.itertuples(index=False):
         if row.theme in position:
-            ax.annotate(f"{int(row.n)}/{int(row.n_group)}", xy=(1.0, position[row.theme] + 0.17),
-                        xycoords=("axes fraction", "data"), xytext=(2, 0), textcoords="offset points",
-                        ha="left", va="center", fontsize=5.5, color=TEXT_GREY, annotation_clip=False)
+            _count_label(ax, f"{int(row.n)}/{int(row.n_group)}", position[row.theme] + 0.17)
     ax.set_ylim(len(themes) - 0.5, -0.5)
     ax.set_xlim(left=0)
     ax.grid(axis="x", color="#DDDDDD")
@@ -202,19 +226,14 @@ def effects_beside_observed(
         raise ValueError(f"effects: no expected shares for {group} (terms present: "
                          f"{sorted(map(str, rows['term'].unique()))})")
     model = model.assign(_group=model["term"].astype(str).str[len(prefix):], theme=model["theme"].astype(str))
-    observed = _observed_rows(prevalence, group, unit)
-    doc_rows = _observed_rows(prevalence, group, "document") if unit != "document" else observed
-    documents = doc_rows.groupby("_group")["n_group"].max()
-    small = doc_rows.groupby("_group")["small_group"].max()
+    observed, documents, small = _observed_groups(prevalence, group, unit)
     levels = sorted(set(model["_group"]), key=lambda g: (-int(documents.get(g, 0)), g))[:max_groups]
     levels = sorted(levels)
     themes = theme_order(observed[observed["_group"].isin(levels)])
     themes = [t for t in themes if t in set(model["theme"])] or sorted(set(model["theme"]))
-    ncols = 2 if len(levels) == 4 and ncols >= 2 else min(ncols, len(levels))
-    nrows = math.ceil(len(levels) / ncols)
-    height = nrows * (0.3 * len(themes) + 0.55) + 0.7
-    fig = plt.figure(figsize=(PAGE_WIDTH, height)) if fig is None else fig
-    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
+    ncols = 2 if len(levels) == 4 and ncols >= 2 else ncols
+    fig, axes = panel_grid(levels, ncols, fig, row_height=0.3 * len(themes) + 0.55, extra=0.7,
+                           name="effects_beside_observed")
     for ax, level in zip(axes.flat, levels):
         flagged = bool(small.get(level, False))
         _panel(ax, model[model["_group"] == level], observed[observed["_group"] == level]
@@ -223,19 +242,11 @@ def effects_beside_observed(
         ax.set_title(f"{level} ({n_docs} document{'s' if n_docs != 1 else ''})"
                      + (", small sample" if flagged else ""), fontsize=7, loc="left",
                      color="#A01010" if flagged else "black")
-    for index, ax in enumerate(axes.flat):
-        if index >= len(levels):
-            ax.set_visible(False)
-            axes.flat[index - ncols].tick_params(labelbottom=True)
+    hide_unused_panels(axes, len(levels))
     axes[0, 0].set_yticks(range(len(themes)), [wrap_label(t, width=label_width, max_lines=2) for t in themes])
     fig.supxlabel("Share of passages (%), 95% interval", fontsize=8)
-    handles = [
-        Line2D([], [], color=MODEL_COLOR, marker="o", markersize=3, label="model: expected share"),
-        Line2D([], [], color=OBSERVED_COLOR, marker="o", markersize=3, markerfacecolor="white",
-               label="observed share (n/N passages at right)"),
-    ]
-    if any(bool(small.get(level, False)) for level in levels):
-        handles.append(Patch(facecolor=SMALL_SHADE, edgecolor="none", label="small sample (few documents)"))
+    handles = _legend_handles("model: expected share", "observed share (n/N passages at right)",
+                              any(bool(small.get(level, False)) for level in levels))
     left_out = len(set(model["_group"])) - len(levels)
     title = group.replace("_", " ").capitalize() + (f" ({len(levels)} with most documents shown)" if left_out else "")
     fig.legend(handles=handles, loc="outside upper center", ncols=len(handles), title=title)
@@ -307,17 +318,11 @@ def year_effects_beside_observed(
     documents = per_doc.groupby(per_doc["year"].astype(int))["n_group"].max()
     small_years = {int(y) for y, s in per_doc.groupby(per_doc["year"].astype(int))["small_group"].max().items() if s}
     themes = [t for t in theme_order(observed) if t in set(model["theme"])] or sorted(set(model["theme"]))
-    ncols = min(ncols, len(themes))
-    nrows = math.ceil(len(themes) / ncols)
-    fig = plt.figure(figsize=(PAGE_WIDTH, 1.5 * nrows + 0.9)) if fig is None else fig
-    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
+    fig, axes = panel_grid(themes, ncols, fig, row_height=1.5, extra=0.9, name="year_effects_beside_observed")
     for ax, theme in zip(axes.flat, themes):
         _year_panel(ax, model[model["theme"] == theme], observed[observed["theme"] == theme], small_years)
         ax.set_title(wrap_label(theme, width=34), fontsize=7, loc="left")
-    for index, ax in enumerate(axes.flat):
-        if index >= len(themes):
-            ax.set_visible(False)
-            axes.flat[index - ncols].tick_params(labelbottom=True)
+    hide_unused_panels(axes, len(themes))
     years = sorted(set(model["_year"]) | set(observed["_year"]))
     step = max(1, math.ceil(len(years) / 6))
     shown = years[::step]
@@ -326,13 +331,7 @@ def year_effects_beside_observed(
     axes[0, 0].set_ylim(bottom=0)
     fig.supxlabel("Year (documents)", fontsize=8)
     fig.supylabel("Share of passages (%)", fontsize=8)
-    handles = [
-        Line2D([], [], color=MODEL_COLOR, marker="o", markersize=3, label="model: expected share, 95% band"),
-        Line2D([], [], color=OBSERVED_COLOR, marker="o", markersize=3, markerfacecolor="white",
-               label="observed share, 95% interval"),
-    ]
-    if small_years:
-        handles.append(Patch(facecolor=SMALL_SHADE, edgecolor="none", label="small sample (few documents)"))
+    handles = _legend_handles("model: expected share, 95% band", "observed share, 95% interval", bool(small_years))
     fig.legend(handles=handles, loc="outside upper center", ncols=len(handles))
     return fig
 
@@ -358,9 +357,7 @@ def _difference_panel(ax: Axes, model: pd.DataFrame, observed: dict[str, tuple[f
         diff, counts = observed[theme]
         ax.plot([diff * 100.0], [position[theme] + 0.17], "o", color=OBSERVED_COLOR, markerfacecolor="white",
                 markersize=3)
-        ax.annotate(counts, xy=(1.0, position[theme] + 0.17), xycoords=("axes fraction", "data"), xytext=(2, 0),
-                    textcoords="offset points", ha="left", va="center", fontsize=5.5, color=TEXT_GREY,
-                    annotation_clip=False)
+        _count_label(ax, counts, position[theme] + 0.17)
     ax.set_ylim(len(themes) - 0.5, -0.5)
     ax.grid(axis="x", color="#DDDDDD")
     ax.set_axisbelow(True)
@@ -420,19 +417,13 @@ def differences_beside_observed(
     if not pairs:
         raise ValueError(f"effects: no differences between levels of {group}")
     pairs = pairs[:max_pairs]
-    observed_rows = _observed_rows(prevalence, group, unit)
-    doc_rows = _observed_rows(prevalence, group, "document") if unit != "document" else observed_rows
-    documents = doc_rows.groupby("_group")["n_group"].max()
-    small = doc_rows.groupby("_group")["small_group"].max()
+    observed_rows, documents, small = _observed_groups(prevalence, group, unit)
     levels = sorted({lv for _, a, b in pairs for lv in (a, b)})
     model = rows.assign(theme=rows["theme"].astype(str))
     themes = theme_order(observed_rows[observed_rows["_group"].isin(levels)])
     themes = [t for t in themes if t in set(model["theme"])] or sorted(set(model["theme"]))
-    ncols = min(ncols, len(pairs))
-    nrows = math.ceil(len(pairs) / ncols)
-    height = nrows * (0.3 * len(themes) + 0.75) + 0.8
-    fig = plt.figure(figsize=(PAGE_WIDTH, height)) if fig is None else fig
-    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
+    fig, axes = panel_grid(pairs, ncols, fig, row_height=0.3 * len(themes) + 0.75, extra=0.8,
+                           name="differences_beside_observed")
     by_group = {g: part.set_index("theme") for g, part in observed_rows.groupby("_group", sort=True)}
     any_small = False
     for ax, (term, a, b) in zip(axes.flat, pairs):
@@ -449,19 +440,11 @@ def differences_beside_observed(
         na, nb = int(documents.get(a, 0)), int(documents.get(b, 0))
         ax.set_title(f"{a} - {b}\n{na} and {nb} documents" + (", small sample" if flagged else ""), fontsize=7,
                      loc="left", color="#A01010" if flagged else "black")
-    for index, ax in enumerate(axes.flat):
-        if index >= len(pairs):
-            ax.set_visible(False)
-            axes.flat[index - ncols].tick_params(labelbottom=True)
+    hide_unused_panels(axes, len(pairs))
     axes[0, 0].set_yticks(range(len(themes)), [wrap_label(t, width=label_width, max_lines=2) for t in themes])
     fig.supxlabel("Difference in share of passages (percentage points), 95% interval per comparison", fontsize=8)
-    handles = [
-        Line2D([], [], color=MODEL_COLOR, marker="o", markersize=3, label="model: difference of expected shares"),
-        Line2D([], [], color=OBSERVED_COLOR, marker="o", markersize=3, markerfacecolor="white", linestyle="none",
-               label="observed difference (n/N - n/N passages at right)"),
-    ]
-    if any_small:
-        handles.append(Patch(facecolor=SMALL_SHADE, edgecolor="none", label="small sample (few documents)"))
+    handles = _legend_handles("model: difference of expected shares",
+                              "observed difference (n/N - n/N passages at right)", any_small, linestyle="none")
     fig.legend(handles=handles, loc="outside upper center", ncols=len(handles),
                title=group.replace("_", " ").capitalize() + " differences")
     return fig

@@ -15,8 +15,11 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from ..schema import Breakdown, select_prevalence
-from ._common import HATCH, TEXT_GREY, group_sizes, small_handle, theme_order, unit_label, wrap_label
-from .style import PAGE_WIDTH, SEQUENTIAL_CMAP, palette
+from ._common import (
+    HATCH, TEXT_GREY, group_sizes, hide_unused_panels, panel_grid, small_handle, theme_order, unit_label,
+    wrap_label,
+)
+from .style import SEQUENTIAL_CMAP, palette
 
 __all__ = ["group_dots", "group_year_grid", "largest_groups", "prevalence_heatmap", "prevalence_trend", "trend_grid"]
 
@@ -191,24 +194,9 @@ def prevalence_trend(
     return ax
 
 
-def _theme_panels(themes: list, ncols: int, fig: Figure | None, *, row_height: float, extra: float,
-                  name: str) -> tuple[Figure, np.ndarray]:
-    """One panel per theme, ``ncols`` to a row, shared axes; ``name`` is the caller, for the error."""
-    if not themes or ncols < 1:
-        raise ValueError(f"{name}: need at least one theme and ncols >= 1")
-    ncols = min(ncols, len(themes))
-    nrows = math.ceil(len(themes) / ncols)
-    fig = plt.figure(figsize=(PAGE_WIDTH, row_height * nrows + extra)) if fig is None else fig
-    return fig, fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
-
-
 def _finish_panels(fig: Figure, axes: np.ndarray, n_themes: int, rows: pd.DataFrame, unit: str) -> None:
     """Hide unused panels (ticks on the panel above), y from 0 past the highest interval, axis labels."""
-    ncols = axes.shape[1]
-    for index, ax in enumerate(axes.flat):
-        if index >= n_themes:
-            ax.set_visible(False)
-            axes.flat[index - ncols].tick_params(labelbottom=True)
+    hide_unused_panels(axes, n_themes)
     small = rows["small_group"].astype(bool)
     top = max(float(rows.loc[~small, "ci_high"].max() if (~small).any() else 0.0), float(rows["share"].max()))
     axes[0, 0].set_ylim(0, max(top, 0.01) * 105.0)
@@ -246,7 +234,7 @@ def trend_grid(
     """
     rows = select_prevalence(data, unit=unit, breakdown="year")
     themes = list(themes) if themes is not None else theme_order(rows)
-    fig, axes = _theme_panels(themes, ncols, fig, row_height=1.45, extra=0.5, name="trend_grid")
+    fig, axes = panel_grid(themes, ncols, fig, row_height=1.45, extra=0.5, name="trend_grid")
     color = plt.rcParams["axes.prop_cycle"].by_key()["color"][0]
     for ax, theme in zip(axes.flat, themes):
         prevalence_trend(rows, theme=theme, unit=unit, ax=ax, color=color, note=False)
@@ -418,7 +406,7 @@ def group_year_grid(
     groups = largest_groups(rows, "_group", max_groups)
     rows = rows[rows["_group"].isin(groups)]
     themes = list(themes) if themes is not None else theme_order(rows)
-    fig, axes = _theme_panels(themes, ncols, fig, row_height=1.55, extra=0.8, name="group_year_grid")
+    fig, axes = panel_grid(themes, ncols, fig, row_height=1.55, extra=0.8, name="group_year_grid")
     colors = palette(len(groups))
     years = sorted(int(y) for y in rows["year"].unique())
     width = min(0.5 / max(len(groups), 1), 0.15)
