@@ -235,9 +235,15 @@ def _delta_se(result, grad: np.ndarray) -> float:
     return float(np.sqrt(max(grad @ np.asarray(result.cov_params()) @ grad, 0.0)))
 
 
-def _share_row(theme, result, design, active, w, term, level, name, z, n_docs) -> dict:
+def _level_shares(result, design: _Design, active: np.ndarray, w: np.ndarray) -> dict[str, tuple[float, np.ndarray]]:
+    """Expected share and its gradient of every level of a categorical term left in the fit, by ``term=level``."""
+    return {f"{term}={level}": _expected_share(result, design, active, w, term, level)
+            for term in design.categorical for level in sorted(set(design.labels[term][active]))}
+
+
+def _share_row(theme, result, share_grad, name, z, n_docs) -> dict:
     """An expected share with its delta-method interval, computed on the logit scale (stays in [0, 1])."""
-    share, grad = _expected_share(result, design, active, w, term, level)
+    share, grad = share_grad
     se = _delta_se(result, grad)
     half = z * se / (share * (1.0 - share)) if 0.0 < share < 1.0 else np.inf
     centre = logit(min(max(share, 1e-300), 1 - 1e-16))
@@ -276,7 +282,7 @@ def _coefficient_rows(theme, result, names, z, n_docs, notes) -> list[dict]:
     ]
 
 
-def _share_rows(theme, result, design, active, w, dropped, z, n_docs) -> list[dict]:
+def _share_rows(theme, result, design, active, w, shares, dropped, z, n_docs) -> list[dict]:
     rows = []
     limits = {(t, lv): s for t, lv, s in dropped}
     for term in design.categorical:
@@ -293,34 +299,29 @@ def _share_rows(theme, result, design, active, w, dropped, z, n_docs) -> list[di
                     )
                 )
                 continue
-            if level not in set(labels[active]):
+            if name not in shares:
                 rows.append(_row(theme, "expected_share", name, n_docs, _EMPTIED))
                 continue
-            rows.append(_share_row(theme, result, design, active, w, term, level, name, z, n_docs))
+            rows.append(_share_row(theme, result, shares[name], name, z, n_docs))
     for term in design.linear:  # the year effect: every year from the first to the last
         first, last = design.span[term]
-        rows.extend(_share_row(theme, result, design, active, w, term, float(value), f"{term}={value}", z, n_docs)
-                    for value in range(first, last + 1))
+        rows.extend(_share_row(theme, result, _expected_share(result, design, active, w, term, float(value)),
+                               f"{term}={value}", z, n_docs) for value in range(first, last + 1))
     return rows
 
 
-def _difference_rows(theme, result, design, active, w, dropped, contrasts, z, n_docs) -> list[dict]:
+def _difference_rows(theme, result, shares, dropped, contrasts, z, n_docs) -> list[dict]:
     """Differences of two levels' expected shares, with delta-method (Wald) intervals and p-values."""
     rows = []
     separated = {f"{t}={lv}" for t, lv, _ in dropped}
     for a, b in contrasts:
         name = f"{a} - {b}"
-        missing = []
-        for side in (a, b):
-            term, level = side.split("=", 1)
-            if side in separated:
-                missing.append(f"{side} is separated (every document has the same share)")
-            elif term not in design.labels or level not in set(design.labels[term][active]):
-                missing.append(f"{side} has no document in the fit")
+        missing = [f"{side} is separated (every document has the same share)" if side in separated
+                   else f"{side} has no document in the fit" for side in (a, b) if side not in shares]
         if missing:
             rows.append(_row(theme, "difference", name, n_docs, "; ".join(missing) + "; not estimable"))
             continue
-        (sa, ga), (sb, gb) = (_expected_share(result, design, active, w, *side.split("=", 1)) for side in (a, b))
+        (sa, ga), (sb, gb) = shares[a], shares[b]
         diff, se = sa - sb, _delta_se(result, ga - gb)
         p_value = float(2.0 * stats.norm.sf(abs(diff) / se)) if se > 0 else np.nan
         rows.append(_row(theme, "difference", name, n_docs, estimate=diff, std_error=se,
@@ -378,8 +379,9 @@ def _theme_rows(theme: str, design: _Design, hits: np.ndarray, z: float,
     rows = _coefficient_rows(theme, result, names, z, n_docs, notes)
     rows += _unestimable_rows(theme, design, active, dropped, n_docs)
     weights = w[active].astype(np.float64)
-    rows += _share_rows(theme, result, design, active, weights, dropped, z, n_docs)
-    return rows + _difference_rows(theme, result, design, active, weights, dropped, contrasts, z, n_docs)
+    shares = _level_shares(result, design, active, weights)
+    rows += _share_rows(theme, result, design, active, weights, shares, dropped, z, n_docs)
+    return rows + _difference_rows(theme, result, shares, dropped, contrasts, z, n_docs)
 
 
 def _check_options(terms: tuple[str, ...], year_as: str, ci: float) -> None:
