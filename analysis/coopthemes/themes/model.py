@@ -315,8 +315,9 @@ class ThemeModel:
             raise ValueError(f"at least 3 passages are needed to fit themes, got {pool.size} to fit on")
         fit_idx = pool[fit_sample(pool.size, max_passages=o.max_fit_passages, random_state=self.random_state)]
         self.n_fit_ = int(fit_idx.size)
+        Q_fit = Q[fit_idx]
         consensus = fit_consensus(
-            Q[fit_idx], n_runs=o.n_runs, random_state=self.random_state, n_neighbors=o.n_neighbors,
+            Q_fit, n_runs=o.n_runs, random_state=self.random_state, n_neighbors=o.n_neighbors,
             n_components=o.n_components, min_dist=o.min_dist, min_cluster_size=mcs,
             min_samples=o.min_samples or auto_min_samples(mcs),
             max_cluster_size=max_cluster_size(self.n_fit_, mcs, o.max_cluster_share),
@@ -324,18 +325,27 @@ class ThemeModel:
         )
         free = coded == -1
         n_found = int(consensus.labels.max()) + 1 if (consensus.labels >= 0).any() else 0
-        fit_centres = theme_centres(Q[fit_idx], consensus.labels, n_found)
-
+        fit_centres = theme_centres(Q_fit, consensus.labels, n_found)
+        # the free passages left out of the fit, and their nearest fitted passages, found once for every vote
         rest = np.setdiff1d(np.flatnonzero(free), fit_idx)
-        candidates = nearest(Q[rest], Q[fit_idx], VOTE_DEPTH * o.n_neighbors) if rest.size else None
+        Q_rest = Q[rest]
+        candidates = nearest(Q_rest, Q_fit, VOTE_DEPTH * o.n_neighbors) if rest.size else None
+
+        def extend(labels_fit: np.ndarray) -> np.ndarray:
+            """Themes of the free passages: fitted ones as fitted, the others by a vote of their fitted neighbours."""
+            labels = np.full(Q.shape[0], -1, dtype=np.int64)
+            labels[fit_idx] = labels_fit
+            if rest.size:
+                labels[rest] = vote(Q_rest, Q_fit, labels_fit, o.n_neighbors, candidates)
+            return labels
 
         def settle(labels_fit: np.ndarray) -> np.ndarray:
             """One fit's themes on all passages: outliers reduced, smoothed, extended, outliers reduced."""
-            fitted = self._reduce_outliers(Q[fit_idx], labels_fit, fit_centres)
+            fitted = self._reduce_outliers(Q_fit, labels_fit, fit_centres)
             fitted = smooth(fitted, consensus.neighbours, consensus.similarities, rounds=o.smoothing_rounds)
-            return self._reduce_outliers(Q, self._extend(Q, fit_idx, fitted, free, candidates), centres, free)
+            return self._reduce_outliers(Q, extend(fitted), centres, free)
 
-        raw = self._extend(Q, fit_idx, consensus.labels, free, candidates)
+        raw = extend(consensus.labels)
         centres = theme_centres(Q, raw, n_found)
         discovered = settle(consensus.labels)
         runs = [settle(r) for r in consensus.run_themes]
@@ -421,20 +431,6 @@ class ThemeModel:
             number[old] = new
             codebook_of.append(j)
         return number, codebook_of
-
-    def _extend(self, Q: np.ndarray, fit_idx: np.ndarray, labels_fit: np.ndarray, free: np.ndarray,
-                candidates=None) -> np.ndarray:
-        """Themes of the free passages (no codebook theme): fitted ones as fitted, the others by vote.
-
-        ``candidates``: the other passages' nearest fitted passages (:data:`VOTE_DEPTH` times the
-        vote's neighbours), found once for the votes of the consensus and of every fit.
-        """
-        labels = np.full(Q.shape[0], -1, dtype=np.int64)
-        labels[fit_idx] = labels_fit
-        rest = np.setdiff1d(np.flatnonzero(free), fit_idx)
-        if rest.size:
-            labels[rest] = vote(Q[rest], Q[fit_idx], labels_fit, self.options.n_neighbors, candidates)
-        return labels
 
     def _reduce_outliers(self, Q: np.ndarray, labels: np.ndarray, centres: np.ndarray,
                          free: np.ndarray | None = None) -> np.ndarray:
